@@ -1,0 +1,166 @@
+import { LayerlabError, checkAborted, toLayerlabError } from '../errors.ts';
+import { decompress } from '../compress/decompress.ts';
+import { detectCompression, type Compression } from '../compress/sniff.ts';
+import { createSha256 } from '../digest/sha256.ts';
+import { TarParser } from '../tar/tar-parser.ts';
+import type { TarEntry } from '../tar/tar-types.ts';
+import type { LayerBlob } from '../image/opened-image.ts';
+import type { EntryCounts } from './report.ts';
+import type { ContentHasher } from './content-hasher.ts';
+import { byteString, escapesRoot, normalizeMemberPath, splitParent } from './tar-path.ts';
+
+export type NodeKind = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
+
+/** One member of a layer as the merge needs it. Paths are normalised byte strings (./tar-path.ts). */
+export interface ScannedEntry {
+  key: string;
+  kind: NodeKind;
+  mode: number;
+  uid: number;
+  gid: number;
+  uname: string;
+  gname: string;
+  /** Content size (logical size for sparse files); 0 for non-files. */
+  size: number;
+  mtime: number;
+  /** Symlink target verbatim (byte string); hard link target normalised (byte string). */
+  link?: string;
+  devmajor: number;
+  devminor: number;
+  hash?: string;
+  headerOffset: number;
+  dataOffset: number;
+  xattrs?: Map<string, Uint8Array>;
+  sparse: boolean;
+}
+
+/** A whiteout (`.wh.NAME`) or opaque (`.wh..wh..opq`) marker (OCI image-spec layer.md "Whiteouts"). */
+export interface Marker {
+  /** Whiteout: the path removed. Opaque: the directory whose lower children are hidden. */
+  target: string;
+  opaque: boolean;
+  /** The marker's own path and where it sits, for the layer view. */
+  key: string;
+  headerOffset: number;
+}
+
+export interface LayerScan {
+  format: Compression;
+  /** sha256 of the stored bytes. */
+  digest: string;
+  /** sha256 of the decompressed stream, end-of-archive padding included (corpus README `diffID`). */
+  diffID: string;
+  uncompressedSize: number;
+  entries: ScannedEntry[];
+  markers: Marker[];
+  counts: EntryCounts;
+  fileBytes: number;
+  sparseEntries: number;
+  /** Warnings about single members (paths escaping the root). */
+  warnings: LayerlabError[];
+  /** Set when the layer could not be read to the end; everything above covers what was read. */
+  error?: LayerlabError;
+}
+
+export interface ScanOptions {
+  signal?: AbortSignal;
+  /** Compressed bytes read so far in this layer. */
+  onBytes?(done: number): void;
+  hasher?: ContentHasher;
+}
+
+const WH_PREFIX = '.wh.';
+const WH_OPAQUE = '.wh..wh..opq';
+
+/**
+ * Reads one layer front to back exactly once: stored bytes → sha256 (digest) → decompress →
+ * sha256 (diffID) → tar parser → entries (and per-file content hashes). Memory is bounded by
+ * the chunk size plus the entry list. A failure part way keeps what was read and is returned
+ * as `error`, so the image analysis goes on with the other layers.
+ */
+export async function scanLayer(layer: LayerBlob, o: ScanOptions = {}): Promise<LayerScan> {
+  const src = layer.source;
+  const ctx = { file: layer.path, layer: layer.index, layerDigest: layer.descriptor.digest || undefined };
+  const counts: EntryCounts = { file: 0, dir: 0, symlink: 0, hardlink: 0, char: 0, block: 0, fifo: 0 };
+  const scan: LayerScan = {
+    format: 'none', digest: '', diffID: '', uncompressedSize: 0, entries: [], markers: [], counts,
+    fileBytes: 0, sparseEntries: 0, warnings: [],
+  };
+  const storedHash = await createSha256();
+  const diffHash = await createSha256();
+  const hasher = o.hasher;
+  let stored = 0;
+
+  const parser = new TarParser({
+    entry(e: TarEntry) {
+      const key = normalizeMemberPath(byteString(e.nameBytes));
+      if (!key) return; // the root directory entry: skipped everywhere
+      const [parent, base] = splitParent(key);
+      if (base.startsWith(WH_PREFIX)) {
+        const opaque = base === WH_OPAQUE;
+        const target = opaque ? parent : (parent ? parent + '/' : '') + base.slice(WH_PREFIX.length);
+        scan.markers.push({ target, opaque, key, headerOffset: e.headerOffset });
+        return;
+      }
+      const kind = nodeKind(e);
+      if (!kind) return; // unknown types are ignored entirely (corpus README, `entries`)
+      if (escapesRoot(key)) {
+        scan.warnings.push(new LayerlabError('UNSAFE_PATH', `member name ${JSON.stringify(e.name)} climbs out of the root with '..'; kept as a plain name`,
+          { ...ctx, entry: e.name, offset: e.headerOffset, offsetSpace: 'uncompressed' }));
+      }
+      counts[kind]++;
+      const sparse = e.type === 'sparse';
+      if (sparse) scan.sparseEntries++;
+      const size = kind === 'file' ? e.realSize : 0;
+      scan.fileBytes += size;
+      const se: ScannedEntry = {
+        key, kind, mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, uname: e.uname, gname: e.gname, size, mtime: e.mtime,
+        devmajor: e.devmajor, devminor: e.devminor, headerOffset: e.headerOffset, dataOffset: e.dataOffset, sparse,
+      };
+      if (kind === 'symlink') se.link = byteString(e.linknameBytes);
+      else if (kind === 'hardlink') se.link = normalizeMemberPath(byteString(e.linknameBytes));
+      if (e.xattrs.size) se.xattrs = e.xattrs;
+      scan.entries.push(se);
+      if (kind !== 'file' || !hasher || sparse) return;
+      hasher.begin();
+      return { data: (c) => hasher.update(c), end: () => { se.hash = hasher.end(); } };
+    },
+  }, { file: layer.path });
+
+  try {
+    if (layer.openError) throw layer.openError;
+    const head = await src.read(0, Math.min(src.size, 8), o.signal);
+    scan.format = detectCompression(head);
+    const storedChunks = async function* () {
+      for await (const c of src.stream({ signal: o.signal })) {
+        storedHash.update(c);
+        stored += c.length;
+        o.onBytes?.(stored);
+        yield c;
+      }
+    };
+    const chunks = scan.format === 'none' ? storedChunks() : decompress(storedChunks(), scan.format, { signal: o.signal, file: layer.path });
+    for await (const c of chunks) {
+      checkAborted(o.signal, ctx);
+      diffHash.update(c);
+      scan.uncompressedSize += c.length;
+      parser.push(c);
+    }
+    parser.finish();
+    scan.digest = storedHash.digest();
+    scan.diffID = diffHash.digest();
+  } catch (e) {
+    const err = toLayerlabError(e, ctx);
+    if (err.code === 'ABORTED') throw err;
+    scan.error = err;
+  }
+  return scan;
+}
+
+function nodeKind(e: TarEntry): NodeKind | undefined {
+  switch (e.type) {
+    case 'file': case 'sparse': return 'file';
+    case 'dir': case 'symlink': case 'hardlink': case 'char': case 'block': case 'fifo': return e.type;
+    default: return undefined;
+  }
+}

@@ -1,0 +1,88 @@
+import type { ByteSource } from '../bytes/byte-source.ts';
+import type { DirectorySource } from '../bytes/directory-source.ts';
+import { LayerlabError } from '../errors.ts';
+import { detectCompression } from '../compress/sniff.ts';
+import type { BlobSpool } from '../store/blob-spool.ts';
+import type { LongOperation } from '../progress.ts';
+import type { OpenedImage } from './opened-image.ts';
+import { archiveDirectory, listArchive, type ArchiveListing } from './archive-directory.ts';
+import { openOciLayout } from './oci-layout.ts';
+import { openDockerArchive } from './docker-archive.ts';
+import { loneLayerMediaType } from './media-types.ts';
+
+export type ImageInput =
+  | { kind: 'file'; source: ByteSource }
+  | { kind: 'directory'; dir: DirectorySource };
+
+export interface OpenOptions extends LongOperation {
+  /** `os/arch[/variant]` to pick from a multi-platform index. */
+  platform?: string;
+  /** Where members of a compressed archive are kept (default: memory). */
+  spool?: BlobSpool;
+}
+
+/**
+ * Opens whatever the user gave, deciding what it is from its content, never its name
+ * (corpus README, "Input"): a folder with `oci-layout` is an OCI layout, one with
+ * `manifest.json` (or a legacy `repositories`) a docker-archive; a file is decompressed if it
+ * starts with a gzip or zstd magic, then read as tar: top-level `oci-layout` + `index.json` →
+ * OCI archive; else `manifest.json` → docker-archive; else it is a single layer blob.
+ */
+export async function openImage(input: ImageInput, o: OpenOptions = {}): Promise<OpenedImage> {
+  if (input.kind === 'directory') {
+    const dir = input.dir;
+    if (await dir.open('oci-layout') || await dir.open('index.json')) return openOciLayout(dir, { ...o, kind: 'oci-layout' });
+    if (await dir.open('manifest.json') || await dir.open('repositories')) return openDockerArchive(dir, o);
+    throw new LayerlabError('UNKNOWN_FORMAT', 'this folder is neither an OCI layout (no oci-layout, index.json) nor an unpacked docker-archive (no manifest.json)', { file: dir.name });
+  }
+  const src = input.source;
+  if (src.size === 0) throw new LayerlabError('UNKNOWN_FORMAT', 'the file is empty', { file: src.name, offset: 0 });
+  const head = await src.read(0, Math.min(src.size, 512), o.signal);
+  const compression = detectCompression(head);
+  if (compression === 'none') rejectKnownNonTar(head, src.name);
+
+  let listing: ArchiveListing | undefined;
+  try {
+    listing = await listArchive(src, compression, o);
+  } catch (e) {
+    if (!(e instanceof LayerlabError) || e.code === 'ABORTED') throw e;
+    // Garbage from the first block on: not a tar at all. A failure further in is a damaged
+    // layer: open it as one, and let the analysis report where it breaks.
+    if (e.code === 'BAD_TAR' && (e.context.offset ?? 0) === 0) {
+      throw new LayerlabError('UNKNOWN_FORMAT', `not a tar archive${compression === 'none' ? '' : ` inside the ${compression} stream`}: ${e.message}`, { file: src.name, offset: 0 }, { cause: e });
+    }
+    if (compression !== 'none' && e.code === 'BAD_COMPRESSION' && (e.context.offset ?? 0) === 0) throw e;
+  }
+  const top = listing?.topLevel;
+  if (listing && top?.has('oci-layout') && top.has('index.json')) {
+    const dir = await archiveDirectory(src, compression, { ...o, listing });
+    return openOciLayout(dir, { ...o, kind: 'oci-archive', size: src.size });
+  }
+  if (listing && (top?.has('manifest.json') || top?.has('repositories'))) {
+    const dir = await archiveDirectory(src, compression, { ...o, listing });
+    return openDockerArchive(dir, { ...o, size: src.size });
+  }
+  return openLayerBlob(src, compression);
+}
+
+/** A single layer blob: one layer, no config; its digest is computed from the bytes. */
+export function openLayerBlob(src: ByteSource, compression = 'none' as ReturnType<typeof detectCompression>): OpenedImage {
+  return {
+    kind: 'layer', name: src.name, size: src.size, platforms: [], problems: [],
+    layers: [{
+      index: 0, digestIsClaim: false, source: src, path: src.name,
+      descriptor: { mediaType: loneLayerMediaType(compression), digest: '', size: src.size },
+    }],
+  };
+}
+
+/** Clear words for common wrong inputs instead of a tar checksum error. */
+function rejectKnownNonTar(head: Uint8Array, file: string): void {
+  const magic = (...b: number[]) => b.every((x, i) => head[i] === x);
+  const what = magic(0x50, 0x4b, 0x03, 0x04) ? 'a zip archive'
+    : magic(0x42, 0x5a, 0x68) ? 'a bzip2 stream (not a layer compression OCI allows)'
+    : magic(0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00) ? 'an xz stream (not a layer compression OCI allows)'
+    : magic(0x7b) || magic(0x5b) ? 'a JSON document (open the folder or archive that holds it)'
+    : undefined;
+  if (what) throw new LayerlabError('UNKNOWN_FORMAT', `this is ${what}, not a container image or layer`, { file, offset: 0 });
+}

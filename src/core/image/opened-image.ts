@@ -1,0 +1,47 @@
+import type { ByteSource } from '../bytes/byte-source.ts';
+import type { LayerlabError } from '../errors.ts';
+import type { Digest } from '../digest/digest.ts';
+import type { SourceKind, PlatformOption } from '../analysis/report.ts';
+import type { Descriptor, ImageConfig, ImageIndex, ImageManifest } from './types.ts';
+
+/**
+ * An image whose metadata has been read and checked, with a ByteSource per layer blob.
+ * Nothing of the layers has been read yet (go-containerregistry's "partial" idea: the source
+ * gives the minimum, analysis derives the rest).
+ */
+export interface OpenedImage {
+  kind: SourceKind;
+  /** What the user opened. */
+  name: string;
+  size: number;
+  platforms: PlatformOption[];
+  index?: ImageIndex;
+  manifest?: ImageManifest;
+  manifestDigest?: Digest;
+  config?: ImageConfig;
+  configDigest?: Digest;
+  layers: LayerBlob[];
+  /** Problems found while opening that do not stop analysis (e.g. a config digest mismatch). */
+  problems: LayerlabError[];
+  /** Releases spooled data (temporary files, OPFS entries) if any. */
+  close?(): Promise<void>;
+}
+
+export interface LayerBlob {
+  index: number;
+  /** As the manifest describes it; for docker-archive and lone blobs, derived from the bytes. */
+  descriptor: Descriptor;
+  /**
+   * True when `descriptor.digest` is a claim to check while streaming (OCI). False when it was
+   * computed from these very bytes and so cannot disagree (docker-archive, lone blob): it is then
+   * filled in during analysis.
+   */
+  digestIsClaim: boolean;
+  /** diffID the config claims for this layer. */
+  expectedDiffId?: Digest;
+  source: ByteSource;
+  /** Where the blob lives, for messages ("blobs/sha256/ab…" or "abc/layer.tar"). */
+  path: string;
+  /** Set when the blob could not be opened (missing, wrong size): the layer is reported, not read. */
+  openError?: LayerlabError;
+}

@@ -1,0 +1,22 @@
+#!/bin/bash
+# Installs the Debian packages the tests use, only those missing:
+#   chromium          browser tests (Playwright drives Debian's build; nothing is downloaded)
+#   debootstrap umoci skopeo zstd python3   the image corpus (../shared/tools/corpus)
+#   tar gzip          cross-checks of the tar reader and writer
+set -euo pipefail
+need=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have chromium || need+=(chromium)
+have debootstrap || [ -x /usr/sbin/debootstrap ] || need+=(debootstrap)
+have umoci || need+=(umoci)
+have skopeo || need+=(skopeo)
+have zstd || need+=(zstd)
+have python3 || need+=(python3)
+have gzip || need+=(gzip)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "install-deps: apt-get install ${need[*]}" >&2
+  as_root=()
+  [ "$(id -u)" = 0 ] || as_root=(sudo)
+  "${as_root[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
