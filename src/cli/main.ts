@@ -10,6 +10,7 @@ import { inputFromPath, tempDirSpool } from './node-sources.ts';
 import { parseArgs, UsageError } from './args.ts';
 import { formatBytes, formatMode, summaryText } from './format.ts';
 import { contractJson } from './contract-json.ts';
+import { useNodeSha256 } from './node-hash.ts';
 
 const USAGE = `layerlab — open, explain and verify container images, offline
 
@@ -35,6 +36,7 @@ exit status: 0 ok; 1 failed or (verify) a digest/diffID did not match; 2 usage e
 const VALUED = new Set(['layer', 'platform']);
 
 async function main(argv: string[]): Promise<number> {
+  useNodeSha256();
   const args = parseArgs(argv, VALUED);
   const [cmd, src, ...rest] = args.positional;
   if (!cmd || args.flags.has('help') || args.flags.has('h') || cmd === 'help') { process.stdout.write(USAGE + '\n'); return cmd ? 0 : 2; }
@@ -154,6 +156,9 @@ function progressLine(): (p: Progress) => void {
 function clearProgress(quiet: boolean): void {
   if (!quiet) process.stderr.write('\r\x1b[K');
 }
+
+// `layerlab ls … | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); throw e; });
 
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
   if (e instanceof UsageError) {

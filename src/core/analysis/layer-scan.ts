@@ -139,7 +139,7 @@ export async function scanLayer(layer: LayerBlob, o: ScanOptions = {}): Promise<
         yield c;
       }
     };
-    const chunks = scan.format === 'none' ? storedChunks() : decompress(storedChunks(), scan.format, { signal: o.signal, file: layer.path });
+    const chunks = scan.format === 'none' ? storedChunks() : decompress(storedChunks(), scan.format, { signal: o.signal, file: layer.path, reopen: () => src.stream({ signal: o.signal }) });
     for await (const c of chunks) {
       checkAborted(o.signal, ctx);
       diffHash.update(c);

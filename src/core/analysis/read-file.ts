@@ -35,7 +35,7 @@ export async function readLayerFile(img: OpenedImage, node: Pick<TreeNode, 'cont
   const ac = new AbortController();
   const signal = o.signal ? AbortSignal.any([o.signal, ac.signal]) : ac.signal;
   try {
-    for await (const chunk of decompress(src.stream({ signal }), format, { signal, file: layer.path })) {
+    for await (const chunk of decompress(src.stream({ signal }), format, { signal, file: layer.path, reopen: () => src.stream({ signal }) })) {
       checkAborted(o.signal, { layer: c.layer, entry: node.path });
       const cEnd = pos + chunk.length;
       if (cEnd > start && pos < end) {

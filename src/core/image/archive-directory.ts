@@ -109,7 +109,7 @@ async function walkArchive(src: ByteSource, compression: Compression,
   const input = src.stream({ signal: o.signal });
   let read = 0;
   try {
-    const chunks = compression === 'none' ? input : decompress(countBytes(input, (n) => { read += n; }), compression, { signal: o.signal, file: src.name });
+    const chunks = compression === 'none' ? input : decompress(countBytes(input, (n) => { read += n; }), compression, { signal: o.signal, file: src.name, reopen: () => src.stream({ signal: o.signal }) });
     for await (const chunk of chunks) {
       if (compression === 'none') read += chunk.length;
       checkAborted(o.signal, { file: src.name });

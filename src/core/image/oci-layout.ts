@@ -3,7 +3,7 @@ import { LayerlabError } from '../errors.ts';
 import type { PlatformOption } from '../analysis/report.ts';
 import type { OpenedImage } from './opened-image.ts';
 import type { Descriptor, ImageConfig, ImageIndex, ImageManifest } from './types.ts';
-import { MediaType, isIndexMediaType, isManifestMediaType } from './media-types.ts';
+import { MediaType, isIndexMediaType, isKnownLayerMediaType, isManifestMediaType } from './media-types.ts';
 import { fromBytes } from '../bytes/memory-source.ts';
 import { blobPath, checkDescriptor, openBlob, readJsonBlob, readJsonSource } from './json-blob.ts';
 import { chooseManifest, formatPlatform } from './platform.ts';
@@ -80,6 +80,11 @@ export async function openOciLayout(dir: DirectorySource, o: { platform?: string
   for (let i = 0; i < manifest.layers.length; i++) {
     const d = checkDescriptor(manifest.layers[i], `manifest layer ${i}`, manifestName);
     const base = { index: i, descriptor: d, digestIsClaim: true, expectedDiffId: diffIds?.[i] };
+    if (!isKnownLayerMediaType(d.mediaType)) {
+      // The bytes decide how the layer is read; an unknown type is worth saying, not fatal.
+      problems.push(new LayerlabError('UNKNOWN_MEDIA_TYPE', `layer ${i} has media type ${d.mediaType ?? '(none)'}, which is not an OCI or Docker layer type; reading it by its content`,
+        { file: manifestName, layer: i, layerDigest: d.digest }));
+    }
     try {
       const { source, path } = await openBlob(dir, d, `layer ${i}`);
       layers.push({ ...base, source, path: `${dir.name}/${path}` });
