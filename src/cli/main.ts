@@ -61,8 +61,8 @@ async function main(argv: string[]): Promise<number> {
         clearProgress(quiet);
         if (args.flags.has('json')) out(JSON.stringify(contractJson(r.report), null, 2));
         else if (args.flags.has('report')) out(JSON.stringify(r.report, null, 2));
-        else out(summaryText(r.report));
-        return r.report.layers.some((l) => l.error) ? 1 : 0;
+        else { out(summaryText(r.report)); return r.report.layers.some((l) => l.error) ? 1 : 0; }
+        return reportLayerErrors(r);
       }
       case 'verify': {
         const r = await analyzeImage(img, { signal: ac.signal, onProgress, trees: false, contentHash: 'none' });

@@ -37,7 +37,9 @@ export async function openImage(input: ImageInput, o: OpenOptions = {}): Promise
   }
   const src = input.source;
   if (src.size === 0) throw new LayerlabError('UNKNOWN_FORMAT', 'the file is empty', { file: src.name, offset: 0 });
-  const head = await src.read(0, Math.min(src.size, 512), o.signal);
+  const head = await src.read(0, Math.min(src.size, 2048), o.signal);
+  const tail = await src.read(Math.max(0, src.size - 512), Math.min(src.size, 512), o.signal);
+  rejectNydus(head, tail, src.name);
   const compression = detectCompression(head);
   if (compression === 'none') rejectKnownNonTar(head, src.name);
 
@@ -74,6 +76,24 @@ export function openLayerBlob(src: ByteSource, compression = 'none' as ReturnTyp
       descriptor: { mediaType: loneLayerMediaType(compression), digest: '', size: src.size },
     }],
   };
+}
+
+/**
+ * Nydus artifacts are not tars (../shared/spec/nydus.md): a RAFS v6 bootstrap is an EROFS image
+ * (superblock magic 0xE0F5E1E2 at 1024, §4.2) whose first 1024 bytes are zero — which a tar
+ * reader would take for an empty archive; a v5 bootstrap starts with "RAFS" (0x52414653); a
+ * per-layer Nydus blob puts each tar header *after* its data (§2.2), so only its last 512 bytes
+ * are a header (`rafs.blob.toc`, `image.boot`, …). Say what they are instead of misreading them.
+ */
+function rejectNydus(head: Uint8Array, tail: Uint8Array, file: string): void {
+  const u32 = (b: Uint8Array, at: number) => (b.length >= at + 4 ? (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0 : -1);
+  let what: string | undefined;
+  if (u32(head, 1024) === 0xe0f5e1e2) what = 'a Nydus RAFS v6 bootstrap (an EROFS image)';
+  else if (u32(head, 0) === 0x52414653) what = 'a Nydus RAFS v5 bootstrap';
+  else if (tail.length === 512 && tail[156] === 0x30 && /^(rafs\.blob\.toc|image\.boot|blob\.meta|blob\.digest|image\.blob)\0/.test(String.fromCharCode(...tail.subarray(0, 20)))) {
+    what = 'a Nydus per-layer blob (tar headers after their data)';
+  }
+  if (what) throw new LayerlabError('UNSUPPORTED', `this is ${what}; layerlab does not read Nydus yet`, { file, offset: 0 });
 }
 
 /** Clear words for common wrong inputs instead of a tar checksum error. */
