@@ -2,7 +2,7 @@
 # Installs the Debian packages the tests use, only those missing:
 #   chromium          browser tests (Playwright drives Debian's build; nothing is downloaded)
 #   debootstrap umoci skopeo zstd python3   the image corpus (../shared/tools/corpus)
-#   tar gzip          cross-checks of the tar reader and writer
+#   tar gzip golang-go  cross-checks of the tar reader and writer (GNU tar, Go's archive/tar)
 set -euo pipefail
 need=()
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -13,6 +13,7 @@ have skopeo || need+=(skopeo)
 have zstd || need+=(zstd)
 have python3 || need+=(python3)
 have gzip || need+=(gzip)
+have go || need+=(golang-go)
 if [ ${#need[@]} -gt 0 ]; then
   echo "install-deps: apt-get install ${need[*]}" >&2
   as_root=()

@@ -35,6 +35,8 @@ export interface ErrorContext {
   /** Byte offset; `offsetSpace` says in which stream. */
   offset?: number;
   offsetSpace?: 'file' | 'compressed' | 'uncompressed';
+  /** NO_PLATFORM: the platforms the index does offer, so a UI can offer them. */
+  platforms?: string[];
 }
 
 export class LayerlabError extends Error {

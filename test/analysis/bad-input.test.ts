@@ -204,4 +204,25 @@ describe('bad input', () => {
     expect(r.json.layers[3].diffIDCheck).toBe('ok');
     void readdirSync;
   });
+
+  it('a docker-archive cut off in its first layer: the layer reports where it stops, the rest are missing', () => {
+    // Built so manifest.json comes first (as some writers do), then cut inside layer 0.
+    const full = join(tmp, 'da.tar');
+    run('python3', ['-c', `
+import tarfile, sys
+src = tarfile.open(sys.argv[1]); out = tarfile.open(sys.argv[2], 'w', format=tarfile.PAX_FORMAT)
+ms = src.getmembers(); first = [m for m in ms if m.name.endswith('.json') or m.name == 'repositories']
+for m in first + [m for m in ms if m not in first]: out.addfile(m, src.extractfile(m) if m.isreg() else None)
+out.close()`, join(tmp, 'synth/docker.tar'), full]);
+    const bytes = readFileSync(full);
+    const p = join(tmp, 'da-cut.tar');
+    writeFileSync(p, bytes.subarray(0, 6000));
+    const r = report(p);
+    expect(r.status).toBe(1);
+    expect(r.json.source.kind).toBe('docker-archive');
+    expect(r.json.layers).toHaveLength(4);
+    expect(r.json.layers[0].error.code).toBe('TRUNCATED');
+    expect(r.json.layers[0].error.context.offset).toBeTypeOf('number');
+    expect(r.json.problems[0].text).toMatch(/archive ends .* before the end of its last member/);
+  });
 });

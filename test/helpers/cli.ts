@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 
@@ -24,4 +24,16 @@ export function run(cmd: string, args: string[], opts: { cwd?: string; input?: s
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   return r.stdout;
+}
+
+/** The CLI without blocking this process (needed when the test itself serves the CLI, e.g. over HTTP). */
+export function layerlabAsync(...args: string[]): Promise<CliResult> {
+  return new Promise((res, rej) => {
+    const p = spawn(resolve(ROOT, 'bin/layerlab'), args, { cwd: ROOT });
+    let stdout = '', stderr = '';
+    p.stdout.on('data', (d: Buffer) => { stdout += d; });
+    p.stderr.on('data', (d: Buffer) => { stderr += d; });
+    p.on('error', rej);
+    p.on('close', (status) => res({ status: status ?? -1, stdout, stderr }));
+  });
 }

@@ -32,6 +32,8 @@ export interface ScannedEntry {
   dataOffset: number;
   xattrs?: Map<string, Uint8Array>;
   sparse: boolean;
+  /** Hard links: the file content the link resolved to when its layer was applied (./merged-tree.ts). */
+  linkCopy?: { layer: number; entry: ScannedEntry };
 }
 
 /** A whiteout (`.wh.NAME`) or opaque (`.wh..wh..opq`) marker (OCI image-spec layer.md "Whiteouts"). */

@@ -78,7 +78,7 @@ export class MergedTree {
       if (e.kind === 'file') node.copy = { layer: index, entry: e };
       else if (e.kind === 'hardlink') {
         const t = this.lookup(e.link ?? '');
-        if (t && (t.kind === 'file' || t.kind === 'hardlink') && t.copy) node.copy = t.copy;
+        if (t && (t.kind === 'file' || t.kind === 'hardlink') && t.copy) node.copy = e.linkCopy = t.copy;
       }
       const change = this.put(e.key, node);
       ch.entryChange.push(change);

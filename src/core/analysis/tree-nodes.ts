@@ -38,10 +38,11 @@ export function buildLayerTree(layer: number, scan: LayerScan, changes: LayerCha
   scan.entries.forEach((e, i) => {
     const t = baseNode(e.key, 0, e.kind, layer, e);
     t.change = changes.entryChange[i];
-    if (e.kind === 'file') {
-      t.size = e.size;
-      if (e.hash) t.hash = e.hash;
-      t.content = { layer, dataOffset: e.dataOffset, size: e.size };
+    const copy = e.kind === 'file' ? { layer, entry: e } : e.linkCopy;
+    if (copy) {
+      t.size = copy.entry.size;
+      if (copy.entry.hash) t.hash = copy.entry.hash;
+      t.content = { layer: copy.layer, dataOffset: copy.entry.dataOffset, size: copy.entry.size };
     }
     rows.push([e.key, t]);
     seen.add(e.key);

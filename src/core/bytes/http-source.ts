@@ -7,6 +7,7 @@ import { LayerlabError, checkAborted } from '../errors.ts';
  * `Range: bytes=0-0` probe (Content-Range). A server that ignores Range (answers 200 with the
  * whole body) is read once in full and served from memory, which is the only correct fallback.
  * The server must allow CORS for the page's origin; errors say so when fetch fails opaquely.
+ * When the browser hides Content-Range (cross-origin, not exposed), the size comes from a HEAD.
  */
 export async function fromUrl(url: string, o: { signal?: AbortSignal; fetch?: typeof fetch } = {}): Promise<ByteSource> {
   const f = o.fetch ?? fetch;
@@ -19,8 +20,11 @@ export async function fromUrl(url: string, o: { signal?: AbortSignal; fetch?: ty
     throw new LayerlabError('IO', `cannot fetch (network error, or the server does not allow cross-origin reads): ${(e as Error).message}`, { file: name }, { cause: e });
   }
   if (probe.status === 206) {
-    const total = parseContentRangeTotal(probe.headers.get('content-range'));
+    let total = parseContentRangeTotal(probe.headers.get('content-range'));
     await probe.body?.cancel();
+    // Cross-origin, browsers hide Content-Range unless the server exposes it
+    // (Access-Control-Expose-Headers); Content-Length of a HEAD is always readable.
+    if (total === undefined) total = await headLength(url, f, o.signal);
     if (total !== undefined) return rangeSource(url, name, total, f);
   }
   if (!probe.ok && probe.status !== 206) {
@@ -30,6 +34,16 @@ export async function fromUrl(url: string, o: { signal?: AbortSignal; fetch?: ty
   const full = probe.status === 200 ? probe : await f(url, { signal: o.signal });
   if (!full.ok) throw new LayerlabError('IO', `HTTP ${full.status} ${full.statusText}`, { file: name });
   return fromBytes(new Uint8Array(await full.arrayBuffer()), name);
+}
+
+async function headLength(url: string, f: typeof fetch, signal?: AbortSignal): Promise<number | undefined> {
+  try {
+    const r = await f(url, { method: 'HEAD', signal });
+    const n = Number(r.headers.get('content-length'));
+    return r.ok && Number.isSafeInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function parseContentRangeTotal(h: string | null): number | undefined {

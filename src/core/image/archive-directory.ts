@@ -23,6 +23,8 @@ type Member =
 export interface ArchiveListing {
   members: Map<string, Member>;
   topLevel: Set<string>;
+  /** Set when the archive could not be read to the end: what was listed before it still counts. */
+  error?: LayerlabError;
 }
 
 /**
@@ -61,7 +63,12 @@ export async function archiveDirectory(src: ByteSource, compression: Compression
       const m = resolve(path);
       if (!m || m.kind !== 'file') return undefined;
       if (m.source) return m.source;
-      if (compression === 'none') return sliceSource(src, m.entry.dataOffset, m.size, `${src.name}:${normalizeRelative(path)}`);
+      if (compression === 'none') {
+        // A member cut off by the end of the archive is served as far as it goes: reading it then
+        // fails where the bytes stop, with everything before that still counted.
+        const have = Math.max(0, Math.min(m.size, src.size - m.entry.dataOffset));
+        return sliceSource(src, Math.min(m.entry.dataOffset, src.size), have, `${src.name}:${normalizeRelative(path)}`);
+      }
       return undefined; // not spooled: not wanted
     },
   };
@@ -106,6 +113,15 @@ async function walkArchive(src: ByteSource, compression: Compression,
       };
     },
   }, { file: src.name });
+  if (compression === 'none' && !spooling) {
+    try {
+      await walkHeaders(src, parser, o);
+    } catch (e) {
+      if (!(e instanceof LayerlabError) || e.code === 'ABORTED' || members.size === 0) throw e;
+      return { members, topLevel, error: e };
+    }
+    return { members, topLevel };
+  }
   const input = src.stream({ signal: o.signal });
   let read = 0;
   try {
@@ -123,6 +139,29 @@ async function walkArchive(src: ByteSource, compression: Compression,
     throw e;
   }
   return { members, topLevel };
+}
+
+/** Header reads are this big: a block of small members costs one read, a big member is seeked over. */
+const WALK_READ = 64 << 10;
+
+/**
+ * Lists an uncompressed tar by reading headers only: member data nobody wants is skipped by
+ * seeking, so opening a multi-GB docker save costs a few reads, not a pass over every byte.
+ */
+async function walkHeaders(src: ByteSource, parser: TarParser, o: LongOperation): Promise<void> {
+  let pos = 0;
+  while (pos < src.size) {
+    checkAborted(o.signal, { file: src.name, offset: pos });
+    const chunk = await src.read(pos, Math.min(WALK_READ, src.size - pos), o.signal);
+    if (chunk.length === 0) break;
+    parser.push(chunk);
+    pos += chunk.length + parser.skipUnwantedData();
+    o.onProgress?.({ phase: 'open', layerDone: Math.min(pos, src.size), layerTotal: src.size, done: Math.min(pos, src.size), total: src.size, message: `reading ${src.name}` });
+  }
+  if (pos > src.size) {
+    throw new LayerlabError('TRUNCATED', `the archive ends ${pos - src.size} bytes before the end of its last member`, { file: src.name, offset: src.size });
+  }
+  parser.finish();
 }
 
 async function* countBytes(src: AsyncIterable<Uint8Array>, add: (n: number) => void): AsyncIterable<Uint8Array> {

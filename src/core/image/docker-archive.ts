@@ -1,3 +1,4 @@
+import type { ByteSource } from '../bytes/byte-source.ts';
 import type { DirectorySource } from '../bytes/directory-source.ts';
 import { normalizeRelative } from '../bytes/directory-source.ts';
 import { LayerlabError } from '../errors.ts';
@@ -65,7 +66,14 @@ export async function openDockerArchive(dir: DirectorySource, o: { size?: number
   const layers: LayerBlob[] = [];
   for (let i = 0; i < layerPaths.length; i++) {
     const path = normalizeRelative(layerPaths[i]);
-    const source = await dir.open(path);
+    let source: ByteSource | undefined;
+    let openError: LayerlabError | undefined;
+    try {
+      source = await dir.open(path);
+    } catch (e) {
+      if (!(e instanceof LayerlabError)) throw e;
+      openError = e.withContext({ layer: i });
+    }
     const base = {
       index: i, digestIsClaim: false, expectedDiffId: diffIds?.[i], path: `${dir.name}/${path}`,
       // Filled in from the bytes during analysis; the media type follows the sniffed compression.
@@ -73,7 +81,7 @@ export async function openDockerArchive(dir: DirectorySource, o: { size?: number
     };
     if (source) layers.push({ ...base, source });
     else layers.push({ ...base, source: fromBytes(new Uint8Array(0), path),
-      openError: new LayerlabError('MISSING_BLOB', `layer ${i} file ${path} is missing`, { file: `${dir.name}/${path}`, layer: i }) });
+      openError: openError ?? new LayerlabError('MISSING_BLOB', `layer ${i} file ${path} is missing`, { file: `${dir.name}/${path}`, layer: i }) });
   }
   return {
     kind: 'docker-archive', name: dir.name, size: o.size ?? 0, platforms: [],

@@ -34,19 +34,21 @@ export async function openOciLayout(dir: DirectorySource, o: { platform?: string
   let descs = checkManifestList(top, indexName);
   let platforms = platformOptions(descs);
   let chosen: Descriptor | undefined;
+  let where = indexName;
   for (let depth = 0; ; depth++) {
     if (depth > MAX_INDEX_DEPTH) throw new LayerlabError('BAD_JSON', `indexes nested deeper than ${MAX_INDEX_DEPTH}`, { file: indexName });
     chosen = chooseManifest(descs, o.platform);
     if (!chosen) {
       const offered = platforms.map((p) => p.platform).join(', ') || 'none';
       throw new LayerlabError('NO_PLATFORM', descs.length === 0 ? 'the index lists no manifests'
-        : `no manifest for ${o.platform ?? 'linux/amd64'} in the index (offered: ${offered})`, { file: indexName });
+        : `no manifest for ${o.platform ?? 'linux/amd64'} in the index (offered: ${offered})`, { file: where, platforms: platforms.map((p) => p.platform) });
     }
     if (!isIndexMediaType(chosen.mediaType)) break;
     const nested = await readJsonBlob<ImageIndex>(dir, chosen, 'image index', o.signal);
     if (nested.digestError) problems.push(nested.digestError);
     index = nested.value;
-    descs = checkManifestList(index, `${dir.name}/blobs/${chosen.digest}`);
+    where = `${dir.name}/${blobPath(chosen.digest)}`;
+    descs = checkManifestList(index, where);
     const more = platformOptions(descs);
     if (more.length) platforms = more;
   }

@@ -56,13 +56,18 @@ export async function openImage(input: ImageInput, o: OpenOptions = {}): Promise
     if (compression !== 'none' && e.code === 'BAD_COMPRESSION' && (e.context.offset ?? 0) === 0) throw e;
   }
   const top = listing?.topLevel;
+  const damaged = (img: OpenedImage) => {
+    // A cut-off archive whose index survived: the members that are whole still show.
+    if (listing?.error) img.problems.unshift(listing.error);
+    return img;
+  };
   if (listing && top?.has('oci-layout') && top.has('index.json')) {
     const dir = await archiveDirectory(src, compression, { ...o, listing });
-    return openOciLayout(dir, { ...o, kind: 'oci-archive', size: src.size });
+    return damaged(await openOciLayout(dir, { ...o, kind: 'oci-archive', size: src.size }));
   }
   if (listing && (top?.has('manifest.json') || top?.has('repositories'))) {
     const dir = await archiveDirectory(src, compression, { ...o, listing });
-    return openDockerArchive(dir, { ...o, size: src.size });
+    return damaged(await openDockerArchive(dir, { ...o, size: src.size }));
   }
   return openLayerBlob(src, compression);
 }

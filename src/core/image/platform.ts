@@ -19,7 +19,9 @@ export function configPlatform(cfg: ImageConfig | undefined): string | null {
  */
 export function chooseManifest(descs: Descriptor[], wanted?: string): Descriptor | undefined {
   if (descs.length === 0) return undefined;
-  if (wanted) {
+  // A wanted platform is matched where platforms are listed; a level without any (an index.json
+  // that points to a nested index) is passed through by the default rule.
+  if (wanted && descs.some((d) => d.platform)) {
     const [os, arch, variant] = wanted.split('/');
     return descs.find((d) => d.platform && d.platform.os === os && d.platform.architecture === arch &&
       (variant === undefined || d.platform.variant === variant));

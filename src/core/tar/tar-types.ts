@@ -26,7 +26,11 @@ export interface TarEntry {
   mode: number;
   uid: number;
   gid: number;
-  /** Size of the member's data in the archive (for 'sparse', the logical size is `realSize`). */
+  /**
+   * Size of the member's data in the archive (for 'sparse', the logical size is `realSize`).
+   * Always 0 for hardlink, symlink, char, block, dir and fifo: they carry no data whatever their
+   * size field says (POSIX; Go and Python's tarfile read them so too).
+   */
   size: number;
   /** Logical file size for GNU sparse members; equals `size` otherwise. */
   realSize: number;
@@ -38,17 +42,30 @@ export interface TarEntry {
   devminor: number;
   /** From PAX `SCHILY.xattr.*` and `LIBARCHIVE.xattr.*` (base64-decoded) records. */
   xattrs: Map<string, Uint8Array>;
-  /** Every PAX record that applied to this member (global ones included), raw values. */
+  /**
+   * Every PAX record that applied to this member (global ones included), raw values. A record
+   * with an empty value deletes the keyword (POSIX), so it never appears here.
+   */
   pax: Map<string, Uint8Array>;
-  /** Offset of the first header block of this member (PAX / GNU long-name headers included). */
+  /**
+   * Offset of the first header block of this member (PAX / GNU long-name headers included). A PAX
+   * global header ('g') belongs to no member and is not counted, as in Python's tarfile `offset`.
+   */
   headerOffset: number;
   /** Bytes of all header blocks of this member (extension headers and their data included). */
   headerLength: number;
-  /** Offset of the member's data; `dataOffset + size` rounded up to 512 is the next header. */
+  /**
+   * Offset of the member's data; `dataOffset + size` rounded up to 512 is the next header. For GNU
+   * sparse 1.0 members the data starts with the sparse map, which is passed on as stored.
+   */
   dataOffset: number;
 }
 
-/** Receives one member's data, in order, in pieces. */
+/**
+ * Receives one member's data, in order, in pieces. The TarParser hands out views of the chunks
+ * pushed into it (no copy): a sink that keeps a piece beyond the call relies on the pusher not
+ * reusing that buffer.
+ */
 export interface TarBodySink {
   data(chunk: Uint8Array): void;
   end(): void;
@@ -57,6 +74,9 @@ export interface TarBodySink {
 export interface TarVisitor {
   /** Called once per member; return a sink to receive its data, or nothing to skip it. */
   entry(entry: TarEntry): TarBodySink | void;
-  /** End-of-archive seen (two zero blocks) at `offset`; bytes after it are padding. */
+  /**
+   * End-of-archive seen (two zero blocks) at `offset`; bytes after it are padding. Not called when
+   * the input simply stops after a member, or after a single zero block (both accepted).
+   */
   endOfArchive?(offset: number): void;
 }

@@ -1,0 +1,65 @@
+import { execFileSync, execSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Test inputs, made once into .cache/e2e/ and reused by later runs (the big one takes a while).
+ * Each is written to a temporary name first, so an interrupted run never leaves half a file.
+ */
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const DIR = join(ROOT, '.cache/e2e');
+const MAKE = join(ROOT, 'test/e2e/helpers/make-archive.py');
+
+function made(name: string, make: (tmp: string) => void): string {
+  const out = join(DIR, name);
+  if (existsSync(out)) return out;
+  mkdirSync(DIR, { recursive: true });
+  const tmp = `${out}.partial`;
+  make(tmp);
+  renameSync(tmp, out);
+  return out;
+}
+
+/** A docker-archive from the lead's corpus when it is there, else a small one made here. */
+export function dockerArchive(): { path: string; fromCorpus: boolean } {
+  const corpus = join(ROOT, '.cache/corpus/base-docker-archive/image.tar');
+  if (existsSync(corpus)) return { path: corpus, fromCorpus: true };
+  return { path: smallArchive(), fromCorpus: false };
+}
+
+export function smallArchive(): string {
+  return made('small-docker-archive.tar', (tmp) => execFileSync('python3', [MAKE, 'small', tmp]));
+}
+
+/** The small archive with gzip layers, layer 1 cut off half way through. */
+export function corruptArchive(): string {
+  return made('corrupt-layer-1.tar', (tmp) => execFileSync('python3', [MAKE, 'corrupt', tmp]));
+}
+
+/** The bundled sample (an OCI archive) gzip-compressed: its members must be spooled to be read at random. */
+export function gzippedSample(): string {
+  return made('sample.tar.gz', (tmp) => execSync(`gzip -c -n '${join(ROOT, 'public/sample/sample.tar')}' > '${tmp}'`, { shell: '/bin/bash' }));
+}
+
+/** One layer with 50 000 entries. */
+export function manyFilesArchive(): string {
+  return made('many-files.tar', (tmp) => execFileSync('python3', [MAKE, 'many', tmp]));
+}
+
+/**
+ * A lone gzip layer of at least 300 MB: the start of a tar of /usr (real files, realistic
+ * compression), cut at a fixed size. Cut mid-member on purpose: the cancel test stops long
+ * before the end. `pigz` when present (two cores), else gzip.
+ */
+export function bigGzipLayer(): string {
+  return made('big-layer.tar.gz', (tmp) => {
+    const gz = hasCommand('pigz') ? 'pigz -1 -p 2' : 'gzip -1';
+    execSync(`set -o pipefail; tar -cf - -C / usr 2>/dev/null | head -c 1100000000 | ${gz} > '${tmp}' || test -s '${tmp}'`, { shell: '/bin/bash', stdio: 'ignore' });
+    if (statSync(tmp).size < 300e6) throw new Error(`big layer is only ${statSync(tmp).size} bytes`);
+  });
+}
+
+function hasCommand(c: string): boolean {
+  try { execSync(`command -v ${c}`, { stdio: 'ignore', shell: '/bin/bash' }); return true; } catch { return false; }
+}

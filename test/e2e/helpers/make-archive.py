@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Builds small docker-archive inputs for the e2e tests with nothing but the standard library.
+
+  make-archive.py small   OUT   3 layers: files, a symlink, an overwrite, a whiteout, a duplicate
+  make-archive.py corrupt OUT   the same with gzip layers, layer 1 cut off half way through its stream
+  make-archive.py many    OUT   one layer with 50 000 entries (for the virtualised tree)
+
+The layout is `docker save`'s: manifest.json, <config>.json, <id>/layer.tar.
+"""
+import gzip
+import hashlib
+import io
+import json
+import random
+import sys
+import tarfile
+
+MTIME = 1_700_000_000
+
+
+def tar_bytes(members):
+    """members: list of (name, kind, data_or_target, mode)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode='w', format=tarfile.PAX_FORMAT) as t:
+        for name, kind, payload, mode in members:
+            info = tarfile.TarInfo(name)
+            info.mtime = MTIME
+            info.mode = mode
+            info.uid = info.gid = 0
+            info.uname = info.gname = 'root'
+            if kind == 'dir':
+                info.type = tarfile.DIRTYPE
+                t.addfile(info)
+            elif kind == 'symlink':
+                info.type = tarfile.SYMTYPE
+                info.linkname = payload
+                t.addfile(info)
+            else:
+                info.size = len(payload)
+                t.addfile(info, io.BytesIO(payload))
+    return buf.getvalue()
+
+
+def docker_archive(out, layers, compress=False, damage=None):
+    """layers: list of (created_by, members). damage(index, blob) may return altered bytes."""
+    raw = [tar_bytes(m) for _, m in layers]
+    diff_ids = ['sha256:' + hashlib.sha256(r).hexdigest() for r in raw]
+    blobs = [gzip.compress(r, compresslevel=6, mtime=0) if compress else r for r in raw]
+    if damage:
+        blobs = [damage(i, b) for i, b in enumerate(blobs)]
+    config = {
+        'architecture': 'amd64', 'os': 'linux', 'created': '2024-01-01T00:00:00Z',
+        'config': {
+            'Entrypoint': ['/bin/tool'], 'Cmd': ['--serve'], 'Env': ['PATH=/usr/bin:/bin', 'MODE=e2e'],
+            'User': '1000', 'WorkingDir': '/app', 'ExposedPorts': {'8080/tcp': {}},
+            'Labels': {'org.opencontainers.image.title': 'layerlab-e2e'},
+        },
+        'rootfs': {'type': 'layers', 'diff_ids': diff_ids},
+        'history': [{'created': '2024-01-01T00:00:00Z', 'created_by': by} for by, _ in layers]
+        + [{'created': '2024-01-01T00:00:00Z', 'created_by': 'CMD ["--serve"]', 'empty_layer': True}],
+    }
+    cfg = json.dumps(config).encode()
+    cfg_name = hashlib.sha256(cfg).hexdigest() + '.json'
+    paths = [f'{hashlib.sha256(d.encode()).hexdigest()}/layer.tar' for d in diff_ids]
+    manifest = json.dumps([{'Config': cfg_name, 'RepoTags': ['layerlab-e2e:latest'], 'Layers': paths}]).encode()
+    with tarfile.open(out, 'w', format=tarfile.PAX_FORMAT) as t:
+        def add(name, data):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = MTIME
+            t.addfile(info, io.BytesIO(data))
+        add(cfg_name, cfg)
+        for p, b in zip(paths, blobs):
+            add(p, b)
+        add('manifest.json', manifest)
+
+
+def small_layers():
+    rnd = random.Random(7)
+    data = bytes(rnd.getrandbits(8) for _ in range(200_000))
+    text = ''.join(f'line {i}: the quick brown fox jumps over the lazy dog\n' for i in range(4000)).encode()
+    return [
+        ('ADD rootfs /', [
+            ('bin', 'dir', None, 0o755),
+            ('bin/tool', 'file', b'#!/bin/sh\necho "hello from the e2e image"\n', 0o755),
+            ('bin/sh', 'symlink', 'tool', 0o777),
+            ('etc', 'dir', None, 0o755),
+            ('etc/os-release', 'file', b'NAME="e2e"\nVERSION_ID=1\n', 0o644),
+            ('usr', 'dir', None, 0o755),
+            ('usr/share', 'dir', None, 0o755),
+            ('usr/share/doc', 'dir', None, 0o755),
+            ('usr/share/doc/readme.txt', 'file', b'read me\n' * 100, 0o644),
+        ]),
+        ('COPY app /app', [
+            ('app', 'dir', None, 0o755),
+            ('app/main.py', 'file', b'print("hello")\n', 0o644),
+            ('app/notes.txt', 'file', text, 0o644),
+            ('etc', 'dir', None, 0o755),
+            ('etc/os-release', 'file', b'NAME="e2e"\nVERSION_ID=2\n', 0o644),
+            ('usr', 'dir', None, 0o755),
+            ('usr/share', 'dir', None, 0o755),
+            ('usr/share/doc', 'dir', None, 0o755),
+            ('usr/share/doc/.wh.readme.txt', 'file', b'', 0o644),
+        ]),
+        ('RUN make data', [
+            ('app', 'dir', None, 0o755),
+            ('app/data.bin', 'file', data, 0o644),
+            ('app/data-copy.bin', 'file', data, 0o644),
+        ]),
+    ]
+
+
+def many_layers(count=50_000):
+    members = [('srv', 'dir', None, 0o755)]
+    d = 0
+    while len(members) < count:
+        base = f'srv/group-{d // 50:03d}'
+        if d % 50 == 0:
+            members.append((base, 'dir', None, 0o755))
+        folder = f'{base}/dir-{d:04d}'
+        members.append((folder, 'dir', None, 0o755))
+        for f in range(24):
+            if len(members) >= count:
+                break
+            size = (d * 24 + f) % 5000
+            members.append((f'{folder}/file-{f:02d}.txt', 'file', b'x' * size, 0o644))
+        d += 1
+    return [('ADD many files /srv', members[:count])]
+
+
+def main():
+    what, out = sys.argv[1], sys.argv[2]
+    if what == 'small':
+        docker_archive(out, small_layers())
+    elif what == 'corrupt':
+        # Layer 1 ends half way through its gzip stream: it cannot be read to the end.
+        docker_archive(out, small_layers(), compress=True,
+                       damage=lambda i, b: b[: len(b) // 2] if i == 1 else b)
+    elif what == 'many':
+        docker_archive(out, many_layers())
+    else:
+        sys.exit(f'unknown kind {what}')
+
+
+if __name__ == '__main__':
+    main()
