@@ -182,7 +182,7 @@ async function analyzeInput(input: EngineInput, request: AnalyzeRequest, signal:
     if (useCache && earlyKey) {
       const rec = await analyses.get(earlyKey).catch(() => undefined);
       if (rec) {
-        copier?.stop();
+        copier?.finish();
         track(copier?.copied.then(async (info) => { if (info && !rec.meta.copy) await analyses.updateMeta(earlyKey, { copy: info }); }));
         return fromCache(rec, input, request, idKey, { opened, spool });
       }
@@ -190,7 +190,7 @@ async function analyzeInput(input: EngineInput, request: AnalyzeRequest, signal:
 
     // 4. Analyse.
     const result = await analyzeImage(opened, { signal, onProgress: progress });
-    copier?.stop();
+    copier?.finish();
     // A lone layer has no manifest or config: its own digest names it (empty if it was unreadable).
     const key = earlyKey ?? `layer:${result.report.layers[0]?.digest || id}`;
     const ref: ImageRef = { id, key, input, platform: request.platform };

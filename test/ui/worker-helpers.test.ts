@@ -58,6 +58,28 @@ describe('copyingSource', () => {
   });
 });
 
+describe('copyingSource.finish', () => {
+  it('makes the copy with one extra read when the engine only sought through the file', async () => {
+    const m = memoryBlobs();
+    const c = copyingSource(fromBytes(bytes, 'x'), m.store);
+    await c.source.read(0, 512);
+    for await (const _ of c.source.stream({ start: 512, end: 4000 })) { /* a member slice */ }
+    c.finish();
+    const info = await c.copied;
+    expect(info?.size).toBe(bytes.length);
+    expect(m.stored[0]).toEqual(bytes);
+  });
+
+  it('does nothing more when a whole pass already made the copy', async () => {
+    const m = memoryBlobs();
+    const c = copyingSource(fromBytes(bytes, 'x'), m.store);
+    for await (const _ of c.source.stream()) { /* whole */ }
+    c.finish();
+    await c.copied;
+    expect(m.stored).toHaveLength(1);
+  });
+});
+
 describe('sniffContent', () => {
   const enc = (s: string) => new TextEncoder().encode(s);
   it('tells text, images and binary apart by content', () => {

@@ -10,12 +10,19 @@ export interface CopyingSource {
   copied: Promise<BlobInfo | undefined>;
   /** No more copying: settles `copied` if it has not started. */
   stop(): void;
+  /**
+   * The engine is done with the source: if its reads never covered the whole file front to back
+   * (an uncompressed archive is read by seeking from header to header), read it once now, in the
+   * background, to make the copy.
+   */
+  finish(): void;
 }
 
 /**
- * Wraps a source so that the first read of it from start to end (which opening an archive does
- * anyway) also writes a verified copy into the blob store. No extra read of the input: the copy
- * rides along with the engine's own stream. Used to keep dropped files and URLs readable after a
+ * Wraps a source so that the first read of it from start to end (which opening a compressed
+ * archive does anyway) also writes a verified copy into the blob store: the copy rides along with
+ * the engine's own stream. When the engine never streams the whole file (it seeks through an
+ * uncompressed archive), `finish()` reads it once more for the copy. Used to keep dropped files and URLs readable after a
  * reload, and to spare the network on later reads of a URL.
  */
 export function copyingSource(src: ByteSource, blobs: BlobStore): CopyingSource {
@@ -60,6 +67,17 @@ export function copyingSource(src: ByteSource, blobs: BlobStore): CopyingSource 
     copied,
     stop() {
       if (state === 'idle') { state = 'done'; settle(undefined); }
+    },
+    finish() {
+      if (state !== 'idle' || src.size === 0) return;
+      void (async () => {
+        try {
+          for await (const _ of tee({})) { /* the tee writes the copy */ }
+        } catch {
+          /* no copy, as documented: `copied` settles below */
+        }
+        if (state !== 'done') { state = 'done'; settle(undefined); }
+      })();
     },
   };
 }
