@@ -49,7 +49,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     const input: ImageInput = /^https?:\/\//.test(src) ? { kind: 'file', source: await fromUrl(src, { signal: ac.signal }) } : await inputFromPath(src);
     const onProgress = quiet ? undefined : progressLine();
-    const img = await openImage(input, { platform, spool, signal: ac.signal, onProgress });
+    const contentHash = cmd === 'ls' && args.flags.has('tsv') ? 'sha256' : cmd === 'inspect' && !args.flags.has('json') ? 'xxh128' : 'none';
+    const img = await openImage(input, { platform, spool, signal: ac.signal, onProgress, contentHash });
     const layerFlag = args.flags.get('layer');
     const layer = layerFlag === undefined ? undefined : Number(layerFlag);
     if (layer !== undefined && (!Number.isInteger(layer) || layer < 0 || layer >= img.layers.length)) {
@@ -57,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
     }
     switch (cmd) {
       case 'inspect': {
-        const r = await analyzeImage(img, { signal: ac.signal, onProgress, trees: false, contentHash: args.flags.has('json') ? 'none' : 'xxh128' });
+        const r = await analyzeImage(img, { signal: ac.signal, onProgress, trees: false, contentHash });
         clearProgress(quiet);
         if (args.flags.has('json')) out(JSON.stringify(contractJson(r.report), null, 2));
         else if (args.flags.has('report')) out(JSON.stringify(r.report, null, 2));
@@ -65,13 +66,13 @@ async function main(argv: string[]): Promise<number> {
         return reportLayerErrors(r);
       }
       case 'verify': {
-        const r = await analyzeImage(img, { signal: ac.signal, onProgress, trees: false, contentHash: 'none' });
+        const r = await analyzeImage(img, { signal: ac.signal, onProgress, trees: false, contentHash });
         clearProgress(quiet);
         return verifyText(r.report);
       }
       case 'ls': {
         const tsv = args.flags.has('tsv');
-        const r = await analyzeImage(img, { signal: ac.signal, onProgress, contentHash: tsv ? 'sha256' : 'none' });
+        const r = await analyzeImage(img, { signal: ac.signal, onProgress, contentHash });
         clearProgress(quiet);
         if (tsv) { process.stdout.write(mergedTreeTsv(r.tree)); return 0; }
         const nodes = layer === undefined ? r.trees.merged : r.trees.layers[layer];
@@ -82,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
       case 'cat': {
         const path = rest[0];
         if (!path) throw new UsageError('cat needs PATH');
-        const r = await analyzeImage(img, { signal: ac.signal, onProgress, contentHash: 'none' });
+        const r = await analyzeImage(img, { signal: ac.signal, onProgress, contentHash });
         clearProgress(quiet);
         const want = path.replace(/^\/+/, '').replace(/\/+$/, '');
         const nodes = layer === undefined ? r.trees.merged : r.trees.layers[layer];

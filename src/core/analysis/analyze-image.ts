@@ -47,7 +47,8 @@ export async function analyzeImage(img: OpenedImage, o: AnalyzeOptions = {}): Pr
 
   for (const layer of img.layers) {
     checkAborted(o.signal, { layer: layer.index });
-    const scan = await scanLayer(layer, {
+    const reuse = layer.prescan?.contentHash === (o.contentHash ?? 'xxh128') ? layer.prescan.scan : undefined;
+    const scan = reuse ?? await scanLayer(layer, {
       signal: o.signal, hasher,
       onBytes: (n) => progress({ phase: 'layers', layer: layer.index, layerDone: n, layerTotal: layer.source.size, done: before + n, total }),
     });

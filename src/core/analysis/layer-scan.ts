@@ -69,6 +69,8 @@ export interface ScanOptions {
   /** Compressed bytes read so far in this layer. */
   onBytes?(done: number): void;
   hasher?: ContentHasher;
+  /** Sees every tar member first (open-image uses it to learn the top-level names). */
+  onMember?(entry: TarEntry): void;
 }
 
 const WH_PREFIX = '.wh.';
@@ -95,6 +97,7 @@ export async function scanLayer(layer: LayerBlob, o: ScanOptions = {}): Promise<
 
   const parser = new TarParser({
     entry(e: TarEntry) {
+      o.onMember?.(e);
       const key = normalizeMemberPath(byteString(e.nameBytes));
       if (!key) return; // the root directory entry: skipped everywhere
       const [parent, base] = splitParent(key);

@@ -13,8 +13,9 @@ import type { DecompressOptions } from './decompress.ts';
 export const DEFAULT_REPLAY_LIMIT = 8 << 20;
 
 /**
- * Gzip pieces: DecompressionStream inflates a whole write before the consumer reads any of it;
- * in Chromium 64–256 KiB writes were fastest (bench piece sweep), and smaller bursts cost less memory.
+ * Gzip pieces: DecompressionStream inflates a whole write before the consumer reads any of it.
+ * Its throughput is flat from 64 KiB to 4 MiB writes (bench piece sweep, both runtimes), the JS
+ * reader loses ~20% at 64 KiB and nothing at 256 KiB: 256 KiB keeps bursts small at no cost.
  */
 const GZIP_MAX_PIECE = 256 << 10;
 

@@ -9,6 +9,9 @@ import { archiveDirectory, listArchive, type ArchiveListing } from './archive-di
 import { openOciLayout } from './oci-layout.ts';
 import { openDockerArchive } from './docker-archive.ts';
 import { loneLayerMediaType } from './media-types.ts';
+import { normalizeRelative } from '../bytes/directory-source.ts';
+import { scanLayer, type LayerScan } from '../analysis/layer-scan.ts';
+import { createContentHasher, type ContentHashKind } from '../analysis/content-hasher.ts';
 
 export type ImageInput =
   | { kind: 'file'; source: ByteSource }
@@ -19,6 +22,8 @@ export interface OpenOptions extends LongOperation {
   platform?: string;
   /** Where members of a compressed archive are kept (default: memory). */
   spool?: BlobSpool;
+  /** The content hash the analysis will use (a compressed lone layer is scanned while opening). */
+  contentHash?: ContentHashKind;
 }
 
 /**
@@ -44,8 +49,23 @@ export async function openImage(input: ImageInput, o: OpenOptions = {}): Promise
   if (compression === 'none') rejectKnownNonTar(head, src.name);
 
   let listing: ArchiveListing | undefined;
+  let prescan: LayerScan | undefined;
   try {
-    listing = await listArchive(src, compression, o);
+    if (compression === 'none') listing = await listArchive(src, compression, o);
+    else {
+      // A compressed file must be read to its end to know whether it is an archive or a layer
+      // (a top-level manifest.json may come last). That pass is scanned as the layer it most
+      // likely is, so a lone layer is read once; an archive's members are spooled in a second pass.
+      const contentHash = o.contentHash ?? 'xxh128';
+      const top = new Set<string>();
+      prescan = await scanLayer(openLayerBlob(src, compression).layers[0], {
+        signal: o.signal, hasher: await createContentHasher(contentHash),
+        onMember: (e) => { const first = normalizeRelative(e.name).split('/')[0]; if (first) top.add(first); },
+        onBytes: (n) => o.onProgress?.({ phase: 'layers', layer: 0, layerDone: n, layerTotal: src.size, done: n, total: src.size, message: `reading ${src.name}` }),
+      });
+      if (prescan.error) throw prescan.error;
+      listing = { members: new Map(), topLevel: top };
+    }
   } catch (e) {
     if (!(e instanceof LayerlabError) || e.code === 'ABORTED') throw e;
     // Garbage from the first block on: not a tar at all. A failure further in is a damaged
@@ -54,6 +74,7 @@ export async function openImage(input: ImageInput, o: OpenOptions = {}): Promise
       throw new LayerlabError('UNKNOWN_FORMAT', `not a tar archive${compression === 'none' ? '' : ` inside the ${compression} stream`}: ${e.message}`, { file: src.name, offset: 0 }, { cause: e });
     }
     if (compression !== 'none' && e.code === 'BAD_COMPRESSION' && (e.context.offset ?? 0) === 0) throw e;
+    listing = undefined;
   }
   const top = listing?.topLevel;
   const damaged = (img: OpenedImage) => {
@@ -61,15 +82,19 @@ export async function openImage(input: ImageInput, o: OpenOptions = {}): Promise
     if (listing?.error) img.problems.unshift(listing.error);
     return img;
   };
+  // A compressed archive is spooled in a second pass; an uncompressed one is served in place.
+  const known = compression === 'none' ? listing : undefined;
   if (listing && top?.has('oci-layout') && top.has('index.json')) {
-    const dir = await archiveDirectory(src, compression, { ...o, listing });
+    const dir = await archiveDirectory(src, compression, { ...o, listing: known });
     return damaged(await openOciLayout(dir, { ...o, kind: 'oci-archive', size: src.size }));
   }
   if (listing && (top?.has('manifest.json') || top?.has('repositories'))) {
-    const dir = await archiveDirectory(src, compression, { ...o, listing });
+    const dir = await archiveDirectory(src, compression, { ...o, listing: known });
     return damaged(await openDockerArchive(dir, { ...o, size: src.size }));
   }
-  return openLayerBlob(src, compression);
+  const img = openLayerBlob(src, compression);
+  if (prescan) img.layers[0].prescan = { scan: prescan, contentHash: o.contentHash ?? 'xxh128' };
+  return img;
 }
 
 /** A single layer blob: one layer, no config; its digest is computed from the bytes. */

@@ -3,6 +3,8 @@ import type { LayerlabError } from '../errors.ts';
 import type { Digest } from '../digest/digest.ts';
 import type { SourceKind, PlatformOption } from '../analysis/report.ts';
 import type { Descriptor, ImageConfig, ImageIndex, ImageManifest } from './types.ts';
+import type { LayerScan } from '../analysis/layer-scan.ts';
+import type { ContentHashKind } from '../analysis/content-hasher.ts';
 
 /**
  * An image whose metadata has been read and checked, with a ByteSource per layer blob.
@@ -44,4 +46,9 @@ export interface LayerBlob {
   path: string;
   /** Set when the blob could not be opened (missing, wrong size): the layer is reported, not read. */
   openError?: LayerlabError;
+  /**
+   * The scan made while finding out what a compressed file is: telling a lone layer from a
+   * compressed archive takes a full pass, and that pass is the analysis of the layer.
+   */
+  prescan?: { scan: LayerScan; contentHash: ContentHashKind };
 }

@@ -76,7 +76,8 @@ export function copyingSource(src: ByteSource, blobs: BlobStore): CopyingSource 
         } catch {
           /* no copy, as documented: `copied` settles below */
         }
-        if (state !== 'done') { state = 'done'; settle(undefined); }
+        // tee() set 'done' if the copy went through (TS cannot see that across the await).
+        if ((state as typeof state | 'done') !== 'done') { state = 'done'; settle(undefined); }
       })();
     },
   };
