@@ -1,28 +1,7 @@
-import type { ImageReport, TreeNode } from '../core/analysis/report.ts';
+import type { ImageReport } from '../core/analysis/report.ts';
+import { formatBytes, formatMtime, formatPercent, modeString } from '../core/format.ts';
 
-/** Byte counts for people: 1023 B, 1.0 KiB, 12.3 MiB. */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024, i = 0;
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
-  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
-}
-
-const TYPE_CHAR: Record<TreeNode['type'], string> = {
-  file: '-', dir: 'd', symlink: 'l', hardlink: 'h', char: 'c', block: 'b', fifo: 'p', whiteout: 'w', opaque: 'o',
-};
-
-/** `drwxr-xr-x`, with setuid/setgid/sticky as ls shows them. */
-export function formatMode(type: TreeNode['type'], mode: number): string {
-  const r = (b: number, c: string) => (mode & b ? c : '-');
-  const x = (b: number, special: number, on: string, off: string) =>
-    mode & special ? (mode & b ? on : off) : (mode & b ? 'x' : '-');
-  return TYPE_CHAR[type] +
-    r(0o400, 'r') + r(0o200, 'w') + x(0o100, 0o4000, 's', 'S') +
-    r(0o040, 'r') + r(0o020, 'w') + x(0o010, 0o2000, 's', 'S') +
-    r(0o004, 'r') + r(0o002, 'w') + x(0o001, 0o1000, 't', 'T');
-}
+export { formatBytes, formatMtime, modeString };
 
 export function summaryText(r: ImageReport): string {
   const lines: string[] = [];
@@ -49,7 +28,7 @@ export function summaryText(r: ImageReport): string {
   const m = r.merged;
   lines.push('');
   lines.push(`merged: ${m.files} files, ${m.dirs} dirs, ${m.symlinks} symlinks, ${m.hardlinks} hard links, ${m.char + m.block + m.fifo} special; ${formatBytes(m.totalBytes)}`);
-  lines.push(`wasted: ${formatBytes(r.wastedBytes)}; efficiency ${(r.efficiency * 100).toFixed(2)} %`);
+  lines.push(`wasted: ${formatBytes(r.wastedBytes)}; efficiency ${formatPercent(r.efficiency)}`);
   if (r.problems.length) {
     lines.push('');
     for (const p of r.problems) lines.push(`problem: ${p.text}`);

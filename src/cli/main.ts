@@ -8,7 +8,7 @@ import { fromUrl } from '../core/bytes/http-source.ts';
 import type { Progress } from '../core/progress.ts';
 import { inputFromPath, tempDirSpool } from './node-sources.ts';
 import { parseArgs, UsageError } from './args.ts';
-import { formatBytes, formatMode, summaryText } from './format.ts';
+import { formatBytes, formatMtime, modeString, summaryText } from './format.ts';
 import { contractJson } from './contract-json.ts';
 import { useNodeSha256 } from './node-hash.ts';
 
@@ -116,11 +116,11 @@ function out(s: string): void {
 
 function longLine(n: TreeNode): string {
   const owner = `${n.uname || n.uid}/${n.gname || n.gid}`;
-  const when = n.mtime ? new Date(n.mtime * 1000).toISOString().slice(0, 19).replace('T', ' ') : '-';
+  const when = formatMtime(n.mtime);
   const size = n.type === 'dir' ? String(n.subtreeSize ?? 0) : String(n.size);
   const link = n.type === 'symlink' ? ` -> ${n.link}` : n.type === 'hardlink' ? ` link to ${n.link}`
     : n.type === 'whiteout' || n.type === 'opaque' ? ` (hides ${n.link || '/'})` : '';
-  return `${formatMode(n.type, n.mode)} ${owner.padEnd(12)} ${size.padStart(12)} ${when}  L${n.layer} ${n.path}${link}`;
+  return `${modeString(n.type, n.mode)} ${owner.padEnd(12)} ${size.padStart(12)} ${when}  L${n.layer} ${n.path}${link}`;
 }
 
 function verifyText(r: ImageReport): number {

@@ -84,9 +84,9 @@ export interface SerializedError {
   text: string;
 }
 
-export function shortDigest(d: string): string {
+export function shortDigest(d: string, hex = 12): string {
   const i = d.indexOf(':');
-  return i >= 0 ? d.slice(0, i + 1 + 12) : d.slice(0, 12);
+  return i >= 0 ? d.slice(0, i + 1 + hex) : d.slice(0, hex);
 }
 
 /** Turns anything thrown into a LayerlabError, keeping the original as `cause`. */

@@ -1,4 +1,6 @@
-import type { TreeNode } from '../../core/analysis/report.ts';
+/** How layerlab writes figures for people, the same in the app and the CLI. */
+import type { TreeNode } from './analysis/report.ts';
+import { shortDigest as shortDigestOf } from './errors.ts';
 
 /** 1234567 → "1.2 MB" (decimal units, like docker, dive and registries print). */
 export function formatBytes(n: number | undefined): string {
@@ -25,11 +27,9 @@ export function formatPercent(x: number): string {
   return `${(x * 100).toFixed(x >= 0.999 || x <= 0.001 ? 0 : 1)} %`;
 }
 
-/** `sha256:0123456789ab` */
+/** `sha256:0123456789ab`; '–' for none. */
 export function shortDigest(d: string | undefined, hex = 12): string {
-  if (!d) return '–';
-  const i = d.indexOf(':');
-  return i >= 0 ? d.slice(0, i + 1 + hex) : d.slice(0, hex);
+  return d ? shortDigestOf(d, hex) : '–';
 }
 
 /** Seconds since the epoch → "2024-05-01 12:34:56 UTC"; tar mtimes are UTC. */
