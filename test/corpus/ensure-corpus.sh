@@ -11,6 +11,7 @@ if [ "$(id -u)" != 0 ]; then
   echo "ensure-corpus: building the corpus needs root (debootstrap, umoci); run: sudo $0" >&2
   exit 1
 fi
+mkdir -p "$ROOT/.cache"
 echo "ensure-corpus: building the image corpus into $OUT (about 90 s)" >&2
 bash "$TOOLS/make-corpus.sh" "$OUT" >"$ROOT/.cache/corpus-build.log" 2>&1 || { tail -30 "$ROOT/.cache/corpus-build.log" >&2; exit 1; }
 echo "$stamp" >"$OUT/.stamp"
