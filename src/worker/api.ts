@@ -22,6 +22,10 @@ import type {
   AnalyzeOutcome, AnalyzeRequest, CacheListing, EngineInput, FileChunk, FileRange, ImageRef, JobId, JobProgress,
 } from './protocol.ts';
 import { sniffContent } from './sniff-content.ts';
+import { offloadedSha256 } from './hash-offload/offloaded-sha256.ts';
+
+/** Layer digests are hashed on the other core while this one decompresses and parses. */
+const digestHasher = offloadedSha256();
 
 /** This worker's name for its spool folder (see OpfsSpool.sweep). */
 const session = crypto.randomUUID();
@@ -175,7 +179,7 @@ async function analyzeInput(input: EngineInput, request: AnalyzeRequest, signal:
       copier = copyingSource(engineInput.source, blobs);
       engineInput = { kind: 'file', source: copier.source };
     }
-    const opened = await openImage(engineInput, { platform: request.platform, signal, onProgress: progress, spool });
+    const opened = await openImage(engineInput, { platform: request.platform, signal, onProgress: progress, spool, digestHasher });
 
     // 3. The same image under another name (a URL now, a file before): still no layer read.
     const earlyKey = imageKey(opened);
@@ -189,7 +193,7 @@ async function analyzeInput(input: EngineInput, request: AnalyzeRequest, signal:
     }
 
     // 4. Analyse.
-    const result = await analyzeImage(opened, { signal, onProgress: progress });
+    const result = await analyzeImage(opened, { signal, onProgress: progress, digestHasher });
     copier?.finish();
     // A lone layer has no manifest or config: its own digest names it (empty if it was unreadable).
     const key = earlyKey ?? `layer:${result.report.layers[0]?.digest || id}`;
@@ -289,7 +293,7 @@ function openedImage(e: ImageEntry, signal: AbortSignal, progress: ProgressSink)
       const spool = e.spool ??= await OpfsSpool.open(session, e.ref.id);
       const copy = e.ref.input.kind === 'url' ? await keptCopy(e.ref.key) : undefined;
       const input = copy ? { kind: 'file' as const, source: copy } : await resolveInput(e.ref.input, { analyses, blobs }, signal);
-      return openImage(input, { platform: e.ref.platform, signal, onProgress: progress, spool });
+      return openImage(input, { platform: e.ref.platform, signal, onProgress: progress, spool, digestHasher });
     })();
     e.opened = p;
     // A cancelled or failed open must not stick: the next read tries again.
@@ -311,7 +315,7 @@ async function keptCopy(key: string) {
 async function treesOf(e: ImageEntry, signal: AbortSignal, progress: ProgressSink) {
   if (!e.trees) {
     const rec = await analyses.get(e.ref.key).catch(() => undefined);
-    e.trees = rec?.trees ?? (await analyzeImage(await openedImage(e, signal, progress), { signal, onProgress: progress })).trees;
+    e.trees = rec?.trees ?? (await analyzeImage(await openedImage(e, signal, progress), { signal, onProgress: progress, digestHasher })).trees;
   }
   return e.trees;
 }

@@ -1,4 +1,5 @@
 import { LayerlabError, checkAborted } from '../errors.ts';
+import type { LayerHasherFactory } from '../digest/digest.ts';
 import { throttleProgress, type LongOperation } from '../progress.ts';
 import type { OpenedImage } from '../image/opened-image.ts';
 import { dockerArchiveLayerMediaType } from '../image/media-types.ts';
@@ -16,6 +17,8 @@ export interface AnalyzeOptions extends LongOperation {
   contentHash?: ContentHashKind;
   /** Build the per-layer and merged TreeNode lists (default true; the CLI's inspect turns it off). */
   trees?: boolean;
+  /** Where layer digests are hashed (see ScanOptions.digestHasher). */
+  digestHasher?: LayerHasherFactory;
 }
 
 export interface AnalysisResult {
@@ -49,7 +52,7 @@ export async function analyzeImage(img: OpenedImage, o: AnalyzeOptions = {}): Pr
     checkAborted(o.signal, { layer: layer.index });
     const reuse = layer.prescan?.contentHash === (o.contentHash ?? 'xxh128') ? layer.prescan.scan : undefined;
     const scan = reuse ?? await scanLayer(layer, {
-      signal: o.signal, hasher,
+      signal: o.signal, hasher, digestHasher: o.digestHasher,
       onBytes: (n) => progress({ phase: 'layers', layer: layer.index, layerDone: n, layerTotal: layer.source.size, done: before + n, total }),
     });
     before += layer.source.size;

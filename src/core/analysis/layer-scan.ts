@@ -2,6 +2,7 @@ import { LayerlabError, checkAborted, toLayerlabError } from '../errors.ts';
 import { decompress } from '../compress/decompress.ts';
 import { detectCompression, type Compression } from '../compress/sniff.ts';
 import { createSha256 } from '../digest/sha256.ts';
+import type { LayerHasherFactory, OffloadedHasher } from '../digest/digest.ts';
 import { TarParser } from '../tar/tar-parser.ts';
 import type { TarEntry } from '../tar/tar-types.ts';
 import type { LayerBlob } from '../image/opened-image.ts';
@@ -69,6 +70,12 @@ export interface ScanOptions {
   /** Compressed bytes read so far in this layer. */
   onBytes?(done: number): void;
   hasher?: ContentHasher;
+  /**
+   * Where the stored-digest and diffID hashing runs. Default: here, with the one SHA-256 helper.
+   * The worker passes a factory that hashes on the other core (src/worker/hash-offload/), which
+   * is what lets a gzip layer be analysed at the speed of the decompressor.
+   */
+  digestHasher?: LayerHasherFactory;
   /** Sees every tar member first (open-image uses it to learn the top-level names). */
   onMember?(entry: TarEntry): void;
 }
@@ -90,8 +97,9 @@ export async function scanLayer(layer: LayerBlob, o: ScanOptions = {}): Promise<
     format: 'none', digest: '', diffID: '', uncompressedSize: 0, entries: [], markers: [], counts,
     fileBytes: 0, sparseEntries: 0, warnings: [],
   };
-  const storedHash = await createSha256();
-  const diffHash = await createSha256();
+  const makeHasher = o.digestHasher ?? localHasher;
+  const storedHash = await makeHasher();
+  const diffHash = await makeHasher();
   const hasher = o.hasher;
   let stored = 0;
 
@@ -147,19 +155,26 @@ export async function scanLayer(layer: LayerBlob, o: ScanOptions = {}): Promise<
     const chunks = scan.format === 'none' ? storedChunks() : decompress(storedChunks(), scan.format, { signal: o.signal, file: layer.path, reopen: () => src.stream({ signal: o.signal }) });
     for await (const c of chunks) {
       checkAborted(o.signal, ctx);
-      diffHash.update(c);
       scan.uncompressedSize += c.length;
       parser.push(c);
+      // After the parser: nothing keeps decompressed chunks (decoders never reuse them, the
+      // content hasher copies), so an offloaded hasher may take this one over.
+      diffHash.update(c, scan.format !== 'none');
     }
     parser.finish();
-    scan.digest = storedHash.digest();
-    scan.diffID = diffHash.digest();
+    [scan.digest, scan.diffID] = await Promise.all([storedHash.digest(), diffHash.digest()]);
   } catch (e) {
     const err = toLayerlabError(e, ctx);
     if (err.code === 'ABORTED') throw err;
     scan.error = err;
   }
   return scan;
+}
+
+/** The default: hash right here, synchronously, with the one SHA-256 helper. */
+async function localHasher(): Promise<OffloadedHasher> {
+  const h = await createSha256();
+  return { update: (b) => h.update(b), digest: async () => h.digest() };
 }
 
 function nodeKind(e: TarEntry): NodeKind | undefined {

@@ -6,3 +6,16 @@ export interface StreamHasher {
   /** `sha256:<hex>`; the hasher cannot be used after this. */
   digest(): Digest;
 }
+
+/**
+ * A SHA-256 that may run elsewhere (another worker): `update` hands the bytes over — with
+ * `disposable` the caller promises never to touch them again, so they can be transferred instead
+ * of copied — and `digest` resolves once every update has been hashed.
+ */
+export interface OffloadedHasher {
+  update(bytes: Uint8Array, disposable?: boolean): void;
+  digest(): Promise<Digest>;
+}
+
+/** Makes the two streaming hashers of a layer scan (stored digest, diffID). */
+export type LayerHasherFactory = () => Promise<OffloadedHasher>;

@@ -3,6 +3,7 @@ import type { DirectorySource } from '../bytes/directory-source.ts';
 import { LayerlabError } from '../errors.ts';
 import { detectCompression } from '../compress/sniff.ts';
 import type { BlobSpool } from '../store/blob-spool.ts';
+import type { LayerHasherFactory } from '../digest/digest.ts';
 import type { LongOperation } from '../progress.ts';
 import type { OpenedImage } from './opened-image.ts';
 import { archiveDirectory, listArchive, type ArchiveListing } from './archive-directory.ts';
@@ -24,6 +25,8 @@ export interface OpenOptions extends LongOperation {
   spool?: BlobSpool;
   /** The content hash the analysis will use (a compressed lone layer is scanned while opening). */
   contentHash?: ContentHashKind;
+  /** Where that scan hashes (see ScanOptions.digestHasher). */
+  digestHasher?: LayerHasherFactory;
 }
 
 /**
@@ -59,7 +62,7 @@ export async function openImage(input: ImageInput, o: OpenOptions = {}): Promise
       const contentHash = o.contentHash ?? 'xxh128';
       const top = new Set<string>();
       prescan = await scanLayer(openLayerBlob(src, compression).layers[0], {
-        signal: o.signal, hasher: await createContentHasher(contentHash),
+        signal: o.signal, hasher: await createContentHasher(contentHash), digestHasher: o.digestHasher,
         onMember: (e) => { const first = normalizeRelative(e.name).split('/')[0]; if (first) top.add(first); },
         onBytes: (n) => o.onProgress?.({ phase: 'layers', layer: 0, layerDone: n, layerTotal: src.size, done: n, total: src.size, message: `reading ${src.name}` }),
       });

@@ -1,0 +1,250 @@
+/**
+ * Bench cases shared by Node and Chromium: named async functions over the engine's own code.
+ * Each gets a BenchContext (the inputs as ByteSources) and returns how many bytes of
+ * *uncompressed* data it processed (the MB/s basis) plus anything to verify.
+ *
+ * To add a case (e.g. the full analysis once `analyzeLayer` exists), append one object:
+ *
+ *   { name: 'analyze gz', input: 'gz', async run(ctx) {
+ *       const src = await ctx.open('gz');
+ *       const r = await analyzeLayer(src, {});
+ *       return { bytes: r.uncompressedSize, check: r.diffID };
+ *   } },
+ *
+ * `check` values are compared with the expected digest of the input's tar when they look like
+ * a digest (see run.mjs), so a fast-but-wrong path cannot win.
+ */
+import type { ByteSource } from '../src/core/bytes/byte-source.ts';
+import { decompress } from '../src/core/compress/decompress.ts';
+import { decodeGzip } from '../src/core/compress/gzip-decoder.ts';
+import { decodeZstd } from '../src/core/compress/zstd-decoder.ts';
+import { createGzipEncoder } from '../src/core/compress/gzip-encoder.ts';
+import { createZstdEncoder } from '../src/core/compress/zstd-encoder.ts';
+import { createSha256 } from '../src/core/digest/sha256.ts';
+import { createBlake3 } from '../src/core/digest/blake3.ts';
+import type { LayerHasherFactory } from '../src/core/digest/digest.ts';
+import { openImage } from '../src/core/image/open-image.ts';
+import { analyzeImage } from '../src/core/analysis/analyze-image.ts';
+
+export type InputName = 'tar' | 'gz' | 'zst' | 'gz-members' | 'zst-frames' | 'tar-64m' | 'tar-1g' | 'gz-1g';
+
+export interface BenchContext {
+  runtime: 'node' | 'chromium';
+  open(name: InputName): Promise<ByteSource>;
+}
+
+export interface CaseResult {
+  /** Uncompressed bytes processed: MB/s = bytes / 1e6 / seconds. */
+  bytes: number;
+  /** A digest of the uncompressed stream, checked against the input's tar. */
+  check?: string;
+  /** Anything else worth printing (compressed size, piece size…). */
+  extra?: Record<string, unknown>;
+  /** When a case times only part of its work itself (a one-shot digest after loading the input). */
+  ms?: number;
+}
+
+export interface BenchCase {
+  name: string;
+  /** What it is compared with in the table (a key of the native references). */
+  reference?: string;
+  input: InputName;
+  /** Slow or memory-only cases are run once. */
+  runs?: number;
+  run(ctx: BenchContext): Promise<CaseResult>;
+}
+
+async function count(it: AsyncIterable<Uint8Array>): Promise<number> {
+  let n = 0;
+  for await (const c of it) n += c.length;
+  return n;
+}
+
+async function hashOf(it: AsyncIterable<Uint8Array>): Promise<CaseResult> {
+  const h = await createSha256();
+  let n = 0;
+  for await (const c of it) {
+    h.update(c);
+    n += c.length;
+  }
+  return { bytes: n, check: h.digest() };
+}
+
+/** Stored digest + decompress + diffID: the byte path of a layer scan, minus the tar parser. */
+async function layerPipeline(src: ByteSource, compression: 'gzip' | 'zstd', reopen: boolean): Promise<CaseResult> {
+  const stored = await createSha256();
+  const diff = await createSha256();
+  const storedChunks = async function* () {
+    for await (const c of src.stream()) {
+      stored.update(c);
+      yield c;
+    }
+  };
+  let n = 0;
+  for await (const c of decompress(storedChunks(), compression, { file: src.name, reopen: reopen ? () => src.stream() : undefined })) {
+    diff.update(c);
+    n += c.length;
+  }
+  return { bytes: n, check: diff.digest(), extra: { stored: stored.digest().slice(0, 19) } };
+}
+
+const pieceSweep = (kind: 'gunzip' | 'unzstd-js', input: InputName): BenchCase[] =>
+  [64 << 10, 256 << 10, 1 << 20, 4 << 20].map((size) => ({
+    name: `${kind} pieces=${size >> 10}K`,
+    input,
+    runs: 1,
+    async run(ctx) {
+      const src = await ctx.open(input);
+      const pieces = { minPiece: size, maxPiece: size };
+      const it = kind === 'gunzip' ? decodeGzip(src.stream(), { pieces, reopen: () => src.stream() }) : decodeZstd(src.stream(), { pieces, path: 'js' });
+      return { bytes: await count(it), extra: { piece: size } };
+    },
+  }));
+
+export const CASES: BenchCase[] = [
+  {
+    name: 'gunzip (decompress, reopen)', reference: 'gzip -dc', input: 'gz',
+    async run(ctx) {
+      const src = await ctx.open('gz');
+      return { bytes: await count(decompress(src.stream(), 'gzip', { file: src.name, reopen: () => src.stream() })) };
+    },
+  },
+  {
+    name: 'gunzip (decompress, no reopen)', reference: 'gzip -dc', input: 'gz',
+    async run(ctx) {
+      const src = await ctx.open('gz');
+      return { bytes: await count(decompress(src.stream(), 'gzip', { file: src.name })) };
+    },
+  },
+  {
+    name: 'gunzip, JS path (fflate + CRC)', reference: 'gzip -dc', input: 'gz',
+    async run(ctx) {
+      const src = await ctx.open('gz');
+      return { bytes: await count(decodeGzip(src.stream(), { path: 'js' })) };
+    },
+  },
+  {
+    name: 'gunzip multi-member, no reopen', reference: 'gzip -dc members', input: 'gz-members',
+    async run(ctx) {
+      const src = await ctx.open('gz-members');
+      return { bytes: await count(decompress(src.stream(), 'gzip')) };
+    },
+  },
+  {
+    name: 'gunzip multi-member, reopen', reference: 'gzip -dc members', input: 'gz-members',
+    async run(ctx) {
+      const src = await ctx.open('gz-members');
+      return { bytes: await count(decompress(src.stream(), 'gzip', { reopen: () => src.stream() })) };
+    },
+  },
+  {
+    name: 'unzstd one frame (fzstd stream)', reference: 'zstd -dc', input: 'zst',
+    async run(ctx) {
+      const src = await ctx.open('zst');
+      return { bytes: await count(decompress(src.stream(), 'zstd')) };
+    },
+  },
+  {
+    name: 'unzstd 4 MiB frames (wasm per frame)', reference: 'zstd -dc frames', input: 'zst-frames',
+    async run(ctx) {
+      const src = await ctx.open('zst-frames');
+      return { bytes: await count(decompress(src.stream(), 'zstd')) };
+    },
+  },
+  {
+    name: 'unzstd 4 MiB frames, JS only (fzstd)', reference: 'zstd -dc frames', input: 'zst-frames',
+    async run(ctx) {
+      const src = await ctx.open('zst-frames');
+      return { bytes: await count(decodeZstd(src.stream(), { path: 'js' })) };
+    },
+  },
+  {
+    name: 'sha256 stream (hash-wasm)', reference: 'sha256sum', input: 'tar',
+    async run(ctx) {
+      const src = await ctx.open('tar');
+      return hashOf(src.stream());
+    },
+  },
+  {
+    name: 'blake3 stream (hash-wasm)', reference: 'b3sum', input: 'tar', runs: 1,
+    async run(ctx) {
+      const src = await ctx.open('tar');
+      const h = await createBlake3();
+      let n = 0;
+      for await (const c of src.stream()) {
+        h.update(c);
+        n += c.length;
+      }
+      return { bytes: n, extra: { digest: h.digest().slice(0, 20) } };
+    },
+  },
+  {
+    name: 'layer pipeline gz (sha256 stored + gunzip + sha256 diffID)', reference: 'tar -tzf', input: 'gz',
+    async run(ctx) {
+      return layerPipeline(await ctx.open('gz'), 'gzip', true);
+    },
+  },
+  {
+    name: 'layer pipeline zst (sha256 stored + unzstd + sha256 diffID)', reference: 'tar --zstd -tf', input: 'zst',
+    async run(ctx) {
+      return layerPipeline(await ctx.open('zst'), 'zstd', false);
+    },
+  },
+  {
+    name: 'gzip encode L6 (fflate, members of 4 MiB)', reference: 'gzip -6', input: 'tar-64m', runs: 1,
+    async run(ctx) {
+      const src = await ctx.open('tar-64m');
+      let out = 0;
+      let since = 0;
+      const enc = createGzipEncoder({ level: 6, ondata: (d) => void (out += d.length) });
+      for await (const c of src.stream({ chunkSize: 1 << 20 })) {
+        enc.push(c);
+        if ((since += c.length) >= 4 << 20) {
+          enc.endMember();
+          since = 0;
+        }
+      }
+      enc.finish();
+      return { bytes: src.size, extra: { ratio: +(out / src.size).toFixed(3) } };
+    },
+  },
+  {
+    name: 'zstd encode L3 (wasm, 4 MiB frames)', reference: 'zstd -3 -T1', input: 'tar-64m', runs: 1,
+    async run(ctx) {
+      const src = await ctx.open('tar-64m');
+      let out = 0;
+      const enc = await createZstdEncoder({ level: 3, ondata: (d) => void (out += d.length) });
+      for await (const c of src.stream({ chunkSize: 1 << 20 })) enc.push(c);
+      enc.finish();
+      return { bytes: src.size, extra: { ratio: +(out / src.size).toFixed(3) } };
+    },
+  },
+  {
+    name: 'analyze gz layer (open + full analysis)', reference: 'tar -tzf', input: 'gz',
+    async run(ctx) {
+      return analyzeCase(await ctx.open('gz'));
+    },
+  },
+  ...pieceSweep('gunzip', 'gz'),
+  ...pieceSweep('unzstd-js', 'zst'),
+];
+
+/**
+ * What the app does with a dropped layer: openImage (which, for a compressed file, is the one
+ * scan of the layer) and analyzeImage with trees, content hashes, digest and diffID.
+ */
+export async function analyzeCase(src: ByteSource, digestHasher?: LayerHasherFactory): Promise<CaseResult> {
+  const img = await openImage({ kind: 'file', source: src }, { digestHasher });
+  const { report, trees } = await analyzeImage(img, { digestHasher });
+  const l = report.layers[0];
+  if (l.error) throw new Error(l.error.text);
+  return { bytes: l.uncompressedSize, check: l.diffID, extra: { entries: trees.merged.length } };
+}
+
+/** The 1 GiB layer: the full analysis, run alone, with memory sampled (bench/README.md "memory"). */
+export const MEMORY_CASE: BenchCase = {
+  name: 'analyze gz 1 GiB layer (memory)', reference: 'tar -tzf 1g', input: 'gz-1g', runs: 1,
+  async run(ctx) {
+    return analyzeCase(await ctx.open('gz-1g'));
+  },
+};
