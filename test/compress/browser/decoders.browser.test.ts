@@ -98,6 +98,11 @@ afterAll(async () => {
   await server?.close();
 });
 
+// test/install-deps.sh installs Debian's chromium: without it this is a failure, not a skip.
+test('Chromium is installed (test/install-deps.sh)', () => {
+  expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: run test/install-deps.sh`).toBe(true);
+});
+
 test.skipIf(!existsSync(CHROMIUM))('decoders in Chromium: page and module worker', async () => {
   const addr = server!.httpServer!.address() as { port: number };
   const page = await browser!.newPage();
