@@ -1,4 +1,4 @@
-import type { ImageReport } from '../core/analysis/report.ts';
+import type { EstargzSummary, ImageReport } from '../core/analysis/report.ts';
 import { formatBytes, formatMtime, formatPercent, modeString } from '../core/format.ts';
 
 export { formatBytes, formatMtime, modeString };
@@ -23,6 +23,7 @@ export function summaryText(r: ImageReport): string {
     const entries = Object.values(l.entries).reduce((a, b) => a + b, 0);
     const checks = `digest ${l.digestCheck}, diffID ${l.diffIDCheck}`;
     lines.push(`${String(l.index).padStart(2)}  ${l.digest.slice(7, 19).padEnd(19)}  ${l.format.padEnd(6)}  ${formatBytes(l.size).padEnd(10)}  ${formatBytes(l.uncompressedSize).padEnd(12)}  ${String(entries).padStart(7)}  ${formatBytes(l.wastedBytes).padEnd(10)}  ${checks}`);
+    if (l.estargz) lines.push(`    ${estargzLine(l.estargz)}`);
     if (l.error) lines.push(`    error: ${l.error.text}`);
   }
   const m = r.merged;
@@ -34,4 +35,10 @@ export function summaryText(r: ImageReport): string {
     for (const p of r.problems) lines.push(`problem: ${p.text}`);
   }
   return lines.join('\n');
+}
+
+function estargzLine(e: EstargzSummary): string {
+  const kind = e.footer === 'estargz' ? 'eStargz' : 'stargz (legacy footer)';
+  const landmark = e.landmark === 'prefetch' ? `prefetch landmark after ${e.prioritized.length} prioritized entries` : e.landmark === 'no-prefetch' ? 'no-prefetch landmark' : 'no landmark';
+  return `${kind}: TOC ${e.tocDigest.slice(0, 19)} at ${e.tocOffset}, ${e.entries} entries, ${e.chunks} chunks, ${landmark}, TOC digest ${e.tocDigestCheck}`;
 }

@@ -11,6 +11,7 @@ import { parseArgs, UsageError } from './args.ts';
 import { formatBytes, formatMtime, modeString, summaryText } from './format.ts';
 import { contractJson } from './contract-json.ts';
 import { useNodeSha256 } from './node-hash.ts';
+import { ESTARGZ_USAGE, ESTARGZ_VALUED, estargzCommand } from './estargz-command.ts';
 
 const USAGE = `layerlab — open, explain and verify container images, offline
 
@@ -19,6 +20,7 @@ usage:
   layerlab ls SRC [--layer N] [--long] [--tsv]
   layerlab cat SRC PATH [--layer N]
   layerlab verify SRC
+${ESTARGZ_USAGE}
 
 SRC is a docker-archive (docker save), an OCI image layout folder, an OCI archive
 (optionally gzip'd), a single layer blob (tar, tar+gzip, tar+zstd), or an http(s) URL
@@ -33,7 +35,7 @@ of one of the files. What it is comes from its content, never its name.
 
 exit status: 0 ok; 1 failed or (verify) a digest/diffID did not match; 2 usage error.`;
 
-const VALUED = new Set(['layer', 'platform']);
+const VALUED = new Set(['layer', 'platform', ...ESTARGZ_VALUED]);
 
 async function main(argv: string[]): Promise<number> {
   useNodeSha256();
@@ -45,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
   const quiet = args.flags.has('quiet') || !process.stderr.isTTY;
   const ac = new AbortController();
   process.once('SIGINT', () => ac.abort());
+  if (cmd === 'estargz') return estargzCommand(args, ac.signal);
   const spool = tempDirSpool();
   try {
     const input: ImageInput = /^https?:\/\//.test(src) ? { kind: 'file', source: await fromUrl(src, { signal: ac.signal }) } : await inputFromPath(src);

@@ -15,7 +15,8 @@ export type ErrorCode =
   | 'DIGEST_MISMATCH'    // content does not match its digest
   | 'SIZE_MISMATCH'      // content does not match its descriptor size
   | 'MISSING_BLOB'       // a referenced blob is absent
-  | 'BAD_JSON'           // manifest / index / config is not the JSON we expect
+  | 'BAD_JSON'           // manifest / index / config / eStargz TOC is not the JSON we expect
+  | 'BAD_LAZY_FORMAT'    // a lazy-pull layer's footer, TOC or chunk map contradicts itself or the blob
   | 'UNKNOWN_FORMAT'     // the input is not an image or layer we can read
   | 'UNKNOWN_MEDIA_TYPE'
   | 'NO_PLATFORM'        // no manifest for the wanted platform

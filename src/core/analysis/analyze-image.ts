@@ -1,7 +1,9 @@
-import { LayerlabError, checkAborted } from '../errors.ts';
+import { LayerlabError, checkAborted, toLayerlabError } from '../errors.ts';
 import type { LayerHasherFactory } from '../digest/digest.ts';
 import { throttleProgress, type LongOperation } from '../progress.ts';
-import type { OpenedImage } from '../image/opened-image.ts';
+import type { LayerBlob, OpenedImage } from '../image/opened-image.ts';
+import { detectLazyFormat } from '../formats/detect.ts';
+import { TOC_DIGEST_ANNOTATION } from '../formats/estargz/types.ts';
 import { dockerArchiveLayerMediaType } from '../image/media-types.ts';
 import { configPlatform } from '../image/platform.ts';
 import type { DuplicateGroup, ImageReport, LayerReport, MergedStats, TreeNode } from './report.ts';
@@ -102,6 +104,7 @@ export async function analyzeImage(img: OpenedImage, o: AnalyzeOptions = {}): Pr
       problems.push(new LayerlabError('UNSUPPORTED', `layer ${layer.index} has ${scan.sparseEntries} GNU sparse member(s); their sizes are counted, their contents are not expanded`,
         { file: layer.path, layer: layer.index }));
     }
+    if (!layer.openError && scan.format === 'gzip') problems.push(...await describeLazyFormat(layer, lr, o.signal));
     if (scan.error) {
       lr.error = scan.error.toJSON();
       problems.push(scan.error);
@@ -158,6 +161,30 @@ export async function analyzeImage(img: OpenedImage, o: AnalyzeOptions = {}): Pr
   };
   progress({ phase: 'done', layerDone: 0, layerTotal: 0, done: total, total });
   return { report, trees, tree, scans };
+}
+
+/**
+ * Sets `lazyFormat` / `estargz` from the blob's tail (footer + TOC only: the stream was read once
+ * by the scan) and checks the TOC against the layer's annotation. A damaged eStargz tail is a
+ * problem of the layer, not a failure of the analysis.
+ */
+async function describeLazyFormat(layer: LayerBlob, lr: LayerReport, signal?: AbortSignal): Promise<LayerlabError[]> {
+  const ctx = { file: layer.path, layer: layer.index, layerDigest: lr.digest || undefined };
+  const expectedTocDigest = layer.descriptor.annotations?.[TOC_DIGEST_ANNOTATION];
+  try {
+    const found = await detectLazyFormat(layer.source, { expectedTocDigest, signal });
+    if (!found) return [];
+    const { format, ...estargz } = found;
+    lr.lazyFormat = format;
+    lr.estargz = estargz;
+    if (estargz.tocDigestCheck !== 'mismatch') return [];
+    return [new LayerlabError('DIGEST_MISMATCH', `layer ${layer.index} eStargz TOC digest mismatch: the annotation says ${expectedTocDigest}, the TOC is ${estargz.tocDigest}`,
+      { ...ctx, offset: estargz.tocOffset, offsetSpace: 'compressed' })];
+  } catch (e) {
+    const err = toLayerlabError(e, ctx);
+    if (err.code === 'ABORTED') throw err;
+    return [err];
+  }
 }
 
 function countMerged(m: MergedStats, n: MergeNode): void {

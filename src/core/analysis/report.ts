@@ -103,6 +103,28 @@ export interface LayerReport {
   error?: SerializedError;
   /** GNU sparse members met (reported, their data not expanded). */
   sparseEntries: number;
+  /** Set when the blob's tail is a lazy-pull format's (core/formats/detect.ts), never from the media type. */
+  lazyFormat?: 'estargz';
+  estargz?: EstargzSummary;
+}
+
+/** An eStargz layer as its footer and TOC describe it (../shared/spec/estargz.md). */
+export interface EstargzSummary {
+  /** 51-byte eStargz footer, or the 47-byte legacy stargz one (no chunk digests). */
+  footer: 'estargz' | 'stargz-legacy';
+  /** sha256 of the TOC JSON as stored. */
+  tocDigest: string;
+  /** Compressed offset of the TOC member. */
+  tocOffset: number;
+  /** TOC entries, `chunk` entries included. */
+  entries: number;
+  /** Data chunks, each in its own gzip member with its own digest. */
+  chunks: number;
+  /** Entries before `.prefetch.landmark`, names as stored. */
+  prioritized: string[];
+  landmark: 'prefetch' | 'no-prefetch' | 'none';
+  /** Against the layer's `containerd.io/snapshot/stargz/toc.digest` annotation. */
+  tocDigestCheck: Verification;
 }
 
 export interface MergedStats {

@@ -1,0 +1,72 @@
+import type { ByteSource } from '../../bytes/byte-source.ts';
+import { LayerlabError } from '../../errors.ts';
+import { ESTARGZ_FOOTER, FOOTER_MAGIC, LEGACY_FOOTER, type Footer } from './types.ts';
+
+/** Bytes to read from the end of a blob to find either footer. */
+export const FOOTER_TAIL = ESTARGZ_FOOTER.size;
+
+/** RFC 1952 §2.3: ID1 ID2 CM=8, FLG = FEXTRA only; MTIME, XFL and OS are not looked at. */
+const GZIP_FEXTRA_HEADER = [0x1f, 0x8b, 0x08, 0x04] as const;
+
+/**
+ * Finds the footer in the last bytes of a blob of `blobSize` bytes, by the reference reader's
+ * rules (spec §5.4): the 51-byte eStargz layout first, then the 47-byte legacy one.
+ *
+ * Returns undefined when neither layout is there: the blob is not (e)stargz — a plain tar.gz
+ * ends in a deflate tail + CRC32 + ISIZE, never in a gzip header with this extra field (§11).
+ * Throws BAD_LAZY_FORMAT when a footer is there but its TOC offset is not 16 lowercase hex
+ * digits or does not point before the footer: that is a damaged eStargz blob, not another format.
+ */
+export function parseFooter(tail: Uint8Array, blobSize: number, file?: string): Footer | undefined {
+  const e = ESTARGZ_FOOTER;
+  if (tail.length >= e.size) {
+    const f = tail.subarray(tail.length - e.size);
+    if (hasGzipExtraHeader(f) && le16(f, 10) === e.xlen && ascii(f, 12, 2) === e.subfieldId &&
+        le16(f, 14) === e.subfieldLen && ascii(f, e.magicAt, FOOTER_MAGIC.length) === FOOTER_MAGIC) {
+      return footer('estargz', e.size, ascii(f, e.hexAt, 16), blobSize, file);
+    }
+  }
+  const l = LEGACY_FOOTER;
+  if (tail.length >= l.size) {
+    const f = tail.subarray(tail.length - l.size);
+    if (hasGzipExtraHeader(f) && le16(f, 10) === l.xlen && ascii(f, l.magicAt, FOOTER_MAGIC.length) === FOOTER_MAGIC) {
+      return footer('stargz-legacy', l.size, ascii(f, l.hexAt, 16), blobSize, file);
+    }
+  }
+  return undefined;
+}
+
+/** Reads the tail of `src` and parses it (see parseFooter). One read of at most 51 bytes. */
+export async function readFooter(src: ByteSource, signal?: AbortSignal): Promise<Footer | undefined> {
+  if (src.size < LEGACY_FOOTER.size) return undefined;
+  const n = Math.min(src.size, FOOTER_TAIL);
+  const tail = await src.read(src.size - n, n, signal);
+  return parseFooter(tail, src.size, src.name);
+}
+
+function footer(kind: Footer['kind'], size: number, hex: string, blobSize: number, file?: string): Footer {
+  const at = blobSize - size;
+  // Go's ParseInt would also take upper case and a sign; the spec's strict detector does not (§5.4).
+  if (!/^[0-9a-f]{16}$/.test(hex)) {
+    throw new LayerlabError('BAD_LAZY_FORMAT', `${kind} footer: the TOC offset ${JSON.stringify(hex)} is not 16 lowercase hex digits`,
+      { file, offset: at, offsetSpace: 'compressed' });
+  }
+  const tocOffset = parseInt(hex, 16);
+  if (!(tocOffset < at)) {
+    throw new LayerlabError('BAD_LAZY_FORMAT', `${kind} footer: the TOC offset ${tocOffset} is not inside the blob before the footer (0..${at - 1})`,
+      { file, offset: at, offsetSpace: 'compressed' });
+  }
+  return { kind, size, tocOffset };
+}
+
+function hasGzipExtraHeader(f: Uint8Array): boolean {
+  return GZIP_FEXTRA_HEADER.every((b, i) => f[i] === b);
+}
+
+function le16(b: Uint8Array, at: number): number {
+  return b[at] | (b[at + 1] << 8);
+}
+
+function ascii(b: Uint8Array, at: number, length: number): string {
+  return String.fromCharCode(...b.subarray(at, at + length));
+}

@@ -1,0 +1,116 @@
+/**
+ * eStargz as data: the footer layouts and the TOC JSON, as ../shared/spec/estargz.md states them
+ * (stargz-snapshotter `estargz/types.go` is the model: the spec in code). Offsets are in the
+ * compressed blob unless a name says otherwise.
+ */
+
+/** Name of the tar entry in the TOC member (spec §2 step 9, §4). */
+export const TOC_TAR_NAME = 'stargz.index.json';
+
+/** Layer descriptor annotation holding `sha256:` of the TOC JSON bytes (spec §7). */
+export const TOC_DIGEST_ANNOTATION = 'containerd.io/snapshot/stargz/toc.digest';
+/** Size of the whole gunzipped stream, TOC entry included (spec §7). */
+export const UNCOMPRESSED_SIZE_ANNOTATION = 'io.containers.estargz.uncompressed-size';
+
+/** Landmark files at the archive root (spec §6): one byte 0x0f each. */
+export const PREFETCH_LANDMARK = '.prefetch.landmark';
+export const NO_PREFETCH_LANDMARK = '.no.prefetch.landmark';
+
+/**
+ * The eStargz footer (spec §5.1): an empty gzip member whose FEXTRA field carries the TOC offset.
+ *
+ *   off len
+ *     0  10  1f 8b 08 04 00000000 00 ff   gzip header, FLG = FEXTRA, MTIME 0, XFL 0, OS 255
+ *    10   2  1a 00                        XLEN = 26
+ *    12   2  'S' 'G'                      subfield id
+ *    14   2  16 00                        subfield LEN = 22
+ *    16  16  "%016x" tocOffset            lowercase hex
+ *    32   6  "STARGZ"
+ *    38   5  01 00 00 ff ff               final stored block of length 0
+ *    43   8  00 × 8                       CRC32 0, ISIZE 0
+ */
+export const ESTARGZ_FOOTER = {
+  size: 51,
+  xlen: 26,
+  subfieldId: 'SG',
+  subfieldLen: 22,
+  /** Where the 16 hex digits start inside the whole footer. */
+  hexAt: 16,
+  magicAt: 32,
+  trailerAt: 38,
+} as const;
+
+/**
+ * The legacy stargz (CRFS) footer (spec §5.2): the same, but XLEN = 22 and the extra field is
+ * directly "%016xSTARGZ" — no RFC 1952 subfield id or length.
+ */
+export const LEGACY_FOOTER = {
+  size: 47,
+  xlen: 22,
+  hexAt: 12,
+  magicAt: 28,
+  trailerAt: 34,
+} as const;
+
+export const FOOTER_MAGIC = 'STARGZ';
+/** Final stored deflate block of length 0, then CRC32 = 0 and ISIZE = 0 (spec §5.1, bytes 38–50). */
+export const FOOTER_TRAILER = [0x01, 0x00, 0x00, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0] as const;
+
+export type FooterKind = 'estargz' | 'stargz-legacy';
+
+export interface Footer {
+  kind: FooterKind;
+  /** Bytes of the footer: 51 or 47. */
+  size: number;
+  /** Where the TOC member starts; it ends where the footer starts. */
+  tocOffset: number;
+}
+
+/** `type` of a TOC entry (spec §4.2, §4.3). */
+export type TocEntryType = 'dir' | 'reg' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo' | 'chunk';
+
+/**
+ * One TOC entry (spec §4.2). All fields but `name` and `type` are omitted when zero/empty, so
+ * all are optional here; readers must ignore keys they do not know (e.g. an old `NumLink`).
+ */
+export interface TocEntry {
+  /** The tar path as stored (`./bin/`, trailing '/' of dirs kept); readers clean it (§4.6). */
+  name: string;
+  type: TocEntryType;
+  /** Logical file size, `reg` with data only. */
+  size?: number;
+  /** RFC 3339 UTC, rounded to whole seconds. */
+  modtime?: string;
+  linkName?: string;
+  /** The tar header's mode field verbatim (may carry file-type bits). */
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  userName?: string;
+  groupName?: string;
+  /** Compressed offset of the gzip member holding this chunk's first byte (non-empty `reg`, `chunk`). */
+  offset?: number;
+  /** v0.13+: uncompressed distance from the member start to the chunk (spec §3). */
+  innerOffset?: number;
+  devMajor?: number;
+  devMinor?: number;
+  /** xattr name → standard base64 of the raw value. */
+  xattrs?: Record<string, string>;
+  /** `sha256:` of the whole file, `reg` only (also on empty files). */
+  digest?: string;
+  /** Offset of the chunk inside the file; absent on the `reg` entry (0). */
+  chunkOffset?: number;
+  /** Uncompressed chunk length; 0/absent means "to the end of the file" (spec §3). */
+  chunkSize?: number;
+  /** `sha256:` of the chunk's uncompressed bytes. */
+  chunkDigest?: string;
+}
+
+/** The TOC JSON document `stargz.index.json` (spec §4.1). */
+export interface Toc {
+  version: number;
+  entries: TocEntry[];
+}
+
+/** Which landmark the TOC has (spec §6): it decides what a snapshotter prefetches. */
+export type Landmark = 'prefetch' | 'no-prefetch' | 'none';
