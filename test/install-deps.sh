@@ -3,6 +3,7 @@
 #   chromium          browser tests (Playwright drives Debian's build; nothing is downloaded)
 #   debootstrap umoci skopeo zstd python3   the image corpus (../shared/tools/corpus)
 #   tar gzip golang-go  cross-checks of the tar reader and writer (GNU tar, Go's archive/tar)
+#   erofs-utils       fsck.erofs / dump.erofs cross-check of the RAFS v6 decoder
 set -euo pipefail
 need=()
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -14,6 +15,7 @@ have zstd || need+=(zstd)
 have python3 || need+=(python3)
 have gzip || need+=(gzip)
 have go || need+=(golang-go)
+have fsck.erofs || need+=(erofs-utils)
 if [ ${#need[@]} -gt 0 ]; then
   echo "install-deps: apt-get install ${need[*]}" >&2
   as_root=()

@@ -12,6 +12,7 @@ import { formatBytes, formatMtime, modeString, summaryText } from './format.ts';
 import { contractJson } from './contract-json.ts';
 import { useNodeSha256 } from './node-hash.ts';
 import { ESTARGZ_USAGE, ESTARGZ_VALUED, estargzCommand } from './estargz-command.ts';
+import { NYDUS_USAGE, NYDUS_VALUED, nydusCommand } from './nydus-command.ts';
 
 const USAGE = `layerlab — open, explain and verify container images, offline
 
@@ -21,6 +22,7 @@ usage:
   layerlab cat SRC PATH [--layer N]
   layerlab verify SRC
 ${ESTARGZ_USAGE}
+${NYDUS_USAGE}
 
 SRC is a docker-archive (docker save), an OCI image layout folder, an OCI archive
 (optionally gzip'd), a single layer blob (tar, tar+gzip, tar+zstd), or an http(s) URL
@@ -35,7 +37,7 @@ of one of the files. What it is comes from its content, never its name.
 
 exit status: 0 ok; 1 failed or (verify) a digest/diffID did not match; 2 usage error.`;
 
-const VALUED = new Set(['layer', 'platform', ...ESTARGZ_VALUED]);
+const VALUED = new Set(['layer', 'platform', ...ESTARGZ_VALUED, ...NYDUS_VALUED]);
 
 async function main(argv: string[]): Promise<number> {
   useNodeSha256();
@@ -48,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
   const ac = new AbortController();
   process.once('SIGINT', () => ac.abort());
   if (cmd === 'estargz') return estargzCommand(args, ac.signal);
+  if (cmd === 'nydus') return nydusCommand(args, ac.signal);
   const spool = tempDirSpool();
   try {
     const input: ImageInput = /^https?:\/\//.test(src) ? { kind: 'file', source: await fromUrl(src, { signal: ac.signal }) } : await inputFromPath(src);

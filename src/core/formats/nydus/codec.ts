@@ -1,0 +1,50 @@
+import { decompress } from '../../compress/decompress.ts';
+import { createBlake3 } from '../../digest/blake3.ts';
+import { sha256Hex } from '../../digest/sha256.ts';
+import { LayerlabError, type ErrorContext } from '../../errors.ts';
+import { decodeLz4Block } from './lz4-block.ts';
+import type { Compressor, Digester } from './types.ts';
+
+/**
+ * Decompresses one in-memory nydus unit (a chunk, a CI array, image.boot) with the shared
+ * decoders (`decompress` for zstd/gzip, `decodeLz4Block` for lz4_block) and checks its length
+ * when known (`undefined`: a zstd frame found without a record saying its size).
+ */
+export async function decompressUnit(data: Uint8Array, compressor: Compressor, size: number | undefined, context: ErrorContext, signal?: AbortSignal): Promise<Uint8Array> {
+  let out: Uint8Array;
+  if (compressor === 'lz4_block') {
+    if (size === undefined) throw new LayerlabError('INTERNAL', 'lz4_block needs the uncompressed size', context);
+    out = decodeLz4Block(data, size, context);
+  }
+  else if (compressor === 'none') out = data;
+  else {
+    const parts: Uint8Array[] = [];
+    let n = 0;
+    for await (const p of decompress(once(data), compressor, { signal, file: context.file })) { parts.push(p); n += p.length; }
+    out = concat(parts, n);
+  }
+  if (size !== undefined && out.length !== size) {
+    throw new LayerlabError('SIZE_MISMATCH', `${compressor} data decodes to ${out.length} bytes, expected ${size}`, context);
+  }
+  return out;
+}
+
+/** Hex digest of a chunk with the blob's digester (spec §3.2). */
+export async function chunkDigestHex(data: Uint8Array, digester: Digester): Promise<string> {
+  if (digester === 'sha256') return sha256Hex(data);
+  const h = await createBlake3();
+  h.update(data);
+  return h.digest().slice('blake3:'.length);
+}
+
+export function concat(parts: Uint8Array[], total = parts.reduce((n, p) => n + p.length, 0)): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
+async function* once(b: Uint8Array): AsyncIterable<Uint8Array> {
+  yield b;
+}
