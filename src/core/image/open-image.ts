@@ -126,7 +126,7 @@ function rejectNydus(head: Uint8Array, tail: Uint8Array, file: string): void {
   else if (tail.length === 512 && tail[156] === 0x30 && /^(rafs\.blob\.toc|image\.boot|blob\.meta|blob\.digest|image\.blob)\0/.test(String.fromCharCode(...tail.subarray(0, 20)))) {
     what = 'a Nydus per-layer blob (tar headers after their data)';
   }
-  if (what) throw new LayerlabError('UNSUPPORTED', `this is ${what}; layerlab does not read Nydus yet`, { file, offset: 0 });
+  if (what) throw new LayerlabError('UNSUPPORTED', `this is ${what}, not an OCI layer; read it with \`layerlab nydus inspect|check|cat\` (Nydus images in the image view are not wired yet)`, { file, offset: 0 });
 }
 
 /** Clear words for common wrong inputs instead of a tar checksum error. */
