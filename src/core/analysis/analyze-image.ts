@@ -9,7 +9,7 @@ import { configPlatform } from '../image/platform.ts';
 import type { DuplicateGroup, ImageReport, LayerReport, MergedStats, TreeNode } from './report.ts';
 import { scanLayer, type LayerScan } from './layer-scan.ts';
 import { MergedTree, byteOrder, type LayerChanges, type MergeNode } from './merged-tree.ts';
-import { createContentHasher, type ContentHashKind } from './content-hasher.ts';
+import { createContentHasher, type ContentHashKind } from '../digest/content-hasher.ts';
 import { mapHistory, summarizeConfig } from './config-summary.ts';
 import { buildLayerTree, buildMergedTree } from './tree-nodes.ts';
 import { displayPath } from './tar-path.ts';

@@ -7,7 +7,7 @@ import { TarParser } from '../tar/tar-parser.ts';
 import type { TarEntry } from '../tar/tar-types.ts';
 import type { LayerBlob } from '../image/opened-image.ts';
 import type { EntryCounts } from './report.ts';
-import type { ContentHasher } from './content-hasher.ts';
+import type { ContentHasher } from '../digest/content-hasher.ts';
 import { byteString, escapesRoot, normalizeMemberPath, splitParent } from './tar-path.ts';
 
 export type NodeKind = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';

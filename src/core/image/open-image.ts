@@ -12,7 +12,7 @@ import { openDockerArchive } from './docker-archive.ts';
 import { loneLayerMediaType } from './media-types.ts';
 import { normalizeRelative } from '../bytes/directory-source.ts';
 import { scanLayer, type LayerScan } from '../analysis/layer-scan.ts';
-import { createContentHasher, type ContentHashKind } from '../analysis/content-hasher.ts';
+import { createContentHasher, type ContentHashKind } from '../digest/content-hasher.ts';
 
 export type ImageInput =
   | { kind: 'file'; source: ByteSource }

@@ -4,7 +4,7 @@ import type { Digest } from '../digest/digest.ts';
 import type { SourceKind, PlatformOption } from '../analysis/report.ts';
 import type { Descriptor, ImageConfig, ImageIndex, ImageManifest } from './types.ts';
 import type { LayerScan } from '../analysis/layer-scan.ts';
-import type { ContentHashKind } from '../analysis/content-hasher.ts';
+import type { ContentHashKind } from '../digest/content-hasher.ts';
 
 /**
  * An image whose metadata has been read and checked, with a ByteSource per layer blob.
