@@ -104,6 +104,8 @@ describe('bad input', () => {
     expect(r.json.layers).toHaveLength(4);
     expect(r.json.layers[0].error.code).toMatch(/TRUNCATED|BAD_COMPRESSION/);
     expect(r.json.layers[0].error.context.layer).toBe(0);
+    // the blob was cut before it was digested: its digest still matches the manifest
+    expect(r.json.layers[0].digestCheck).toBe('ok');
     for (const l of r.json.layers.slice(1)) {
       expect(l.error).toBeUndefined();
       expect(l.diffIDCheck).toBe('ok');
@@ -224,5 +226,19 @@ out.close()`, join(tmp, 'synth/docker.tar'), full]);
     expect(r.json.layers[0].error.code).toBe('TRUNCATED');
     expect(r.json.layers[0].error.context.offset).toBeTypeOf('number');
     expect(r.json.problems[0].text).toMatch(/archive ends .* before the end of its last member/);
+  });
+
+  it('a gzip layer damaged after it was digested: content error and digest mismatch, both on that layer', () => {
+    const d = copyLayout('flipped-gzip');
+    const { manifest } = manifestOf(d);
+    const p = join(d, 'blobs/sha256', manifest.layers[0].digest.split(':')[1]);
+    const b = readFileSync(p);
+    for (let i = 40; i < b.length - 20; i += 7) b[i] ^= 0x55; // same size, garbage deflate data
+    writeFileSync(p, b);
+    const r = report(d);
+    expect(r.json.layers[0].error.code).toMatch(/BAD_COMPRESSION|TRUNCATED|BAD_TAR/);
+    expect(r.json.layers[0].digestCheck).toBe('mismatch');
+    expect(r.json.problems.map((x: { code: string }) => x.code)).toContain('DIGEST_MISMATCH');
+    expect(r.json.layers[1].diffIDCheck).toBe('ok');
   });
 });

@@ -86,7 +86,7 @@ export async function analyzeImage(img: OpenedImage, o: AnalyzeOptions = {}): Pr
     };
     if (d.annotations) lr.annotations = d.annotations;
     if (layer.expectedDiffId) lr.expectedDiffID = layer.expectedDiffId;
-    if (complete && layer.digestIsClaim && d.digest.startsWith('sha256:')) {
+    if (scan.digest && layer.digestIsClaim && d.digest.startsWith('sha256:')) {
       lr.digestCheck = scan.digest === d.digest ? 'ok' : 'mismatch';
       if (lr.digestCheck === 'mismatch') {
         problems.push(new LayerlabError('DIGEST_MISMATCH', `layer ${layer.index} digest mismatch: the manifest says ${d.digest}, the blob is ${scan.digest}`,

@@ -167,8 +167,22 @@ export async function scanLayer(layer: LayerBlob, o: ScanOptions = {}): Promise<
     const err = toLayerlabError(e, ctx);
     if (err.code === 'ABORTED') throw err;
     scan.error = err;
+    // The stored digest does not depend on the content being readable: finishing it tells a
+    // blob that was damaged before it was digested (digest ok, content broken) from one damaged
+    // since (digest mismatch). Not for I/O failures, where the rest may not be readable either.
+    if (!layer.openError && err.code !== 'IO') scan.digest = await finishStoredDigest(layer, storedHash, stored, o.signal);
   }
   return scan;
+}
+
+async function finishStoredDigest(layer: LayerBlob, h: OffloadedHasher, from: number, signal?: AbortSignal): Promise<string> {
+  try {
+    for await (const c of layer.source.stream({ start: from, signal })) h.update(c);
+    return await h.digest();
+  } catch (e) {
+    if (toLayerlabError(e).code === 'ABORTED') throw e;
+    return '';
+  }
 }
 
 /** The default: hash right here, synchronously, with the one SHA-256 helper. */
