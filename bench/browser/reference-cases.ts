@@ -3,43 +3,11 @@
  * DecompressionStream and fflate without our framing, WebCrypto's one-shot SHA-256, and
  * CompressionStream for the encoder choice.
  */
-import { Gunzip } from 'fflate';
 import type { BenchCase } from '../cases.ts';
+import { SHARED_REFERENCE_CASES } from '../shared-reference-cases.ts';
 
 export const CHROMIUM_REFERENCE_CASES: BenchCase[] = [
-  {
-    name: 'ref: DecompressionStream gzip, raw', reference: 'gzip -dc', input: 'gz',
-    async run(ctx) {
-      const src = await ctx.open('gz');
-      const it = src.stream()[Symbol.asyncIterator]();
-      const rs = new ReadableStream<Uint8Array>({
-        async pull(c) {
-          const r = await it.next();
-          if (r.done) c.close();
-          else c.enqueue(r.value);
-        },
-      });
-      const out = rs.pipeThrough(new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>).getReader();
-      let n = 0;
-      for (;;) {
-        const r = await out.read();
-        if (r.done) break;
-        n += r.value.length;
-      }
-      return { bytes: n };
-    },
-  },
-  {
-    name: 'ref: fflate Gunzip raw, 1 MiB pushes (no CRC)', reference: 'gzip -dc', input: 'gz',
-    async run(ctx) {
-      const src = await ctx.open('gz');
-      let n = 0;
-      const g = new Gunzip((d) => void (n += d.length));
-      for await (const c of src.stream({ chunkSize: 1 << 20 })) g.push(c, false);
-      g.push(new Uint8Array(0), true);
-      return { bytes: n };
-    },
-  },
+  ...SHARED_REFERENCE_CASES,
   {
     name: 'ref: WebCrypto sha256 one-shot (digest call only)', reference: 'sha256sum 64m', input: 'tar-64m',
     async run(ctx) {
