@@ -1,7 +1,5 @@
 import type { EstargzSummary, ImageReport } from '../core/analysis/report.ts';
-import { formatBytes, formatMtime, formatPercent, modeString } from '../core/format.ts';
-
-export { formatBytes, formatMtime, modeString };
+import { formatBytes, formatPercent } from '../core/format.ts';
 
 export function summaryText(r: ImageReport): string {
   const lines: string[] = [];

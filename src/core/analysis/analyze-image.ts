@@ -116,14 +116,14 @@ export async function analyzeImage(img: OpenedImage, o: AnalyzeOptions = {}): Pr
   // Reachable copies: those a file or hard link node of the final tree shows (corpus README, wastedBytes).
   const merged: MergedStats = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, char: 0, block: 0, fifo: 0, totalBytes: 0 };
   const visible = new Set<object>();
-  const largest: { path: string; size: number; layer: number; key: string }[] = [];
+  const largest: { key: string; size: number; layer: number }[] = [];
   for (const [key, node] of tree.walk()) {
     countMerged(merged, node);
     if (node.copy && !visible.has(node.copy.entry)) {
       visible.add(node.copy.entry);
       merged.totalBytes += node.copy.entry.size;
     }
-    if (node.kind === 'file' && node.entry) largest.push({ key, path: '', size: node.entry.size, layer: node.layer });
+    if (node.kind === 'file' && node.entry) largest.push({ key, size: node.entry.size, layer: node.layer });
   }
   scans.forEach((s, i) => {
     for (const e of s.entries) if (e.kind === 'file' && !visible.has(e)) layers[i].wastedBytes += e.size;

@@ -113,7 +113,8 @@ async function walkArchive(src: ByteSource, compression: Compression,
       };
     },
   }, { file: src.name });
-  if (compression === 'none' && !spooling) {
+  // Uncompressed archives are never spooled (archiveDirectory serves them in place): seek through.
+  if (compression === 'none') {
     try {
       await walkHeaders(src, parser, o);
     } catch (e) {
@@ -125,9 +126,8 @@ async function walkArchive(src: ByteSource, compression: Compression,
   const input = src.stream({ signal: o.signal });
   let read = 0;
   try {
-    const chunks = compression === 'none' ? input : decompress(countBytes(input, (n) => { read += n; }), compression, { signal: o.signal, file: src.name, reopen: () => src.stream({ signal: o.signal }) });
+    const chunks = decompress(countBytes(input, (n) => { read += n; }), compression, { signal: o.signal, file: src.name, reopen: () => src.stream({ signal: o.signal }) });
     for await (const chunk of chunks) {
-      if (compression === 'none') read += chunk.length;
       checkAborted(o.signal, { file: src.name });
       parser.push(chunk);
       o.onProgress?.({ phase: 'open', layerDone: read, layerTotal: src.size, done: read, total: src.size, message: `reading ${src.name}` });
