@@ -14,6 +14,7 @@ import { contractJson } from './contract-json.ts';
 import { useNodeSha256 } from './node-hash.ts';
 import { ESTARGZ_USAGE, ESTARGZ_VALUED, estargzCommand } from './estargz-command.ts';
 import { NYDUS_USAGE, NYDUS_VALUED, nydusCommand } from './nydus-command.ts';
+import { CONVERT_USAGE, CONVERT_VALUED, convertCommand } from './convert-command.ts';
 
 const USAGE = `layerlab — open, explain and verify container images, offline
 
@@ -22,6 +23,7 @@ usage:
   layerlab ls SRC [--layer N] [--long] [--tsv]
   layerlab cat SRC PATH [--layer N]
   layerlab verify SRC
+${CONVERT_USAGE}
 ${ESTARGZ_USAGE}
 ${NYDUS_USAGE}
 
@@ -35,10 +37,13 @@ of one of the files. What it is comes from its content, never its name.
   --long       mode, owner, size, mtime and link target
   --tsv        the merged tree as TSV (path, type, mode, uid, gid, size, sha256, link)
   --quiet      no progress on stderr
+  --to T       convert: the layer format to write; -o OUT: OUT.tar = OCI archive, else a new
+               OCI layout folder (--docker-archive: a docker-archive tar); a lone layer blob
+               converts to a lone blob. --oci writes OCI media types for a Docker image.
 
 exit status: 0 ok; 1 failed or (verify) a digest/diffID did not match; 2 usage error.`;
 
-const VALUED = new Set(['layer', 'platform', ...ESTARGZ_VALUED, ...NYDUS_VALUED]);
+const VALUED = new Set(['layer', 'platform', ...ESTARGZ_VALUED, ...NYDUS_VALUED, ...CONVERT_VALUED]);
 
 async function main(argv: string[]): Promise<number> {
   useNodeSha256();
@@ -52,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', () => ac.abort());
   if (cmd === 'estargz') return estargzCommand(args, ac.signal);
   if (cmd === 'nydus') return nydusCommand(args, ac.signal);
+  if (cmd === 'convert') return convertCommand(args, ac.signal, quiet ? undefined : progressLine());
   const spool = tempDirSpool();
   try {
     const input: ImageInput = /^https?:\/\//.test(src) ? { kind: 'file', source: await fromUrl(src, { signal: ac.signal }) } : await inputFromPath(src);

@@ -30,6 +30,7 @@ export async function openDockerArchive(dir: DirectorySource, o: { size?: number
   const problems: LayerlabError[] = [];
   let configPath: string;
   let layerPaths: string[];
+  let repoTags: string[] | undefined;
   if (manifestFile) {
     const { value } = await readJsonSource<DockerManifestEntry[]>(manifestFile, 'manifest.json', o.signal);
     if (!Array.isArray(value) || value.length === 0) {
@@ -44,6 +45,7 @@ export async function openDockerArchive(dir: DirectorySource, o: { size?: number
     }
     configPath = entry.Config;
     layerPaths = entry.Layers;
+    if (Array.isArray(entry.RepoTags)) repoTags = entry.RepoTags.filter((t) => typeof t === 'string');
   } else {
     ({ configPath, layerPaths } = await legacyChain(dir, o.signal));
   }
@@ -51,11 +53,13 @@ export async function openDockerArchive(dir: DirectorySource, o: { size?: number
   const cfgSource = await dir.open(normalizeRelative(configPath));
   let config: ImageConfig | undefined;
   let configDigest: string | undefined;
+  let configBytes: Uint8Array | undefined;
   if (!cfgSource) {
     problems.push(new LayerlabError('MISSING_BLOB', `config ${configPath} is missing`, { file: `${dir.name}/${configPath}` }));
   } else {
     const { value, bytes } = await readJsonSource<ImageConfig>(cfgSource, 'config', o.signal);
     config = value;
+    configBytes = bytes;
     configDigest = await sha256Digest(bytes);
   }
   const diffIds = config?.rootfs?.diff_ids;
@@ -85,7 +89,7 @@ export async function openDockerArchive(dir: DirectorySource, o: { size?: number
   }
   return {
     kind: 'docker-archive', name: dir.name, size: o.size ?? 0, platforms: [],
-    config, configDigest, layers, problems,
+    config, configDigest, configBytes, repoTags, layers, problems,
   };
 }
 

@@ -63,12 +63,12 @@ export async function openBlob(dir: DirectorySource, d: Descriptor, what: string
 
 /** Reads a small JSON blob named by a descriptor and compares its sha256 with the digest. */
 export async function readJsonBlob<T>(dir: DirectorySource, d: Descriptor, what: string, signal?: AbortSignal):
-  Promise<{ value: T; digestError?: LayerlabError }> {
+  Promise<{ value: T; bytes: Uint8Array; digestError?: LayerlabError }> {
   const { source, path } = await openBlob(dir, d, what);
   const { value, bytes } = await readJsonSource<T>(source, what, signal);
   const actual = await sha256Digest(bytes);
   const digestError = parseDigest(d.digest).algorithm === 'sha256' && actual !== d.digest
     ? new LayerlabError('DIGEST_MISMATCH', `${what} digest mismatch: descriptor says ${d.digest}, content is ${actual}`, { file: `${dir.name}/${path}` })
     : undefined;
-  return { value, digestError };
+  return { value, bytes, digestError };
 }

@@ -65,10 +65,12 @@ export async function openOciLayout(dir: DirectorySource, o: { platform?: string
   }
   const configDesc = checkDescriptor(manifest.config, 'manifest config', manifestName);
   let config: ImageConfig | undefined;
+  let configBytes: Uint8Array | undefined;
   try {
     const cfg = await readJsonBlob<ImageConfig>(dir, configDesc, 'config', o.signal);
     if (cfg.digestError) problems.push(cfg.digestError);
     config = cfg.value;
+    configBytes = cfg.bytes;
   } catch (e) {
     // Without a config the layers can still be analysed; diffIDs just cannot be checked.
     if (e instanceof LayerlabError) problems.push(e); else throw e;
@@ -99,7 +101,7 @@ export async function openOciLayout(dir: DirectorySource, o: { platform?: string
   }
   return {
     kind: o.kind ?? 'oci-layout', name: dir.name, size: o.size ?? 0, platforms,
-    index, manifest, manifestDigest: chosen.digest, config, configDigest: configDesc.digest, layers, problems,
+    index, manifest, manifestDigest: chosen.digest, manifestDescriptor: chosen, config, configDigest: configDesc.digest, configBytes, layers, problems,
   };
 }
 

@@ -20,8 +20,14 @@ export interface OpenedImage {
   index?: ImageIndex;
   manifest?: ImageManifest;
   manifestDigest?: Digest;
+  /** The index entry that led to `manifest` (its platform and annotations, e.g. the ref name). */
+  manifestDescriptor?: Descriptor;
   config?: ImageConfig;
   configDigest?: Digest;
+  /** The config exactly as stored: kept when a conversion leaves the diffIDs as they are. */
+  configBytes?: Uint8Array;
+  /** docker-archive `RepoTags` of the image shown. */
+  repoTags?: string[];
   layers: LayerBlob[];
   /** Problems found while opening that do not stop analysis (e.g. a config digest mismatch). */
   problems: LayerlabError[];

@@ -1,0 +1,356 @@
+import type { ByteSink } from '../bytes/byte-sink.ts';
+import { decompress } from '../compress/decompress.ts';
+import { detectCompression, type Compression } from '../compress/sniff.ts';
+import type { Digest } from '../digest/digest.ts';
+import { createSha256 } from '../digest/sha256.ts';
+import { LayerlabError, checkAborted, toLayerlabError } from '../errors.ts';
+import { detectLazyFormat } from '../formats/detect.ts';
+import { TOC_DIGEST_ANNOTATION } from '../formats/estargz/types.ts';
+import { blobPath } from '../image/json-blob.ts';
+import { MediaType } from '../image/media-types.ts';
+import type { LayerBlob, OpenedImage } from '../image/opened-image.ts';
+import type { Descriptor, ImageConfig, ImageIndex, ImageManifest, Platform } from '../image/types.ts';
+import type { LongOperation } from '../progress.ts';
+import type { BlobSpool } from '../store/blob-spool.ts';
+import type { ImageSink } from './image-sink.ts';
+import { encodeJson } from './image-sink.ts';
+import type { LayerFormatWriter, SourceLayer, WrittenLayer } from './layer-writer.ts';
+
+/** Docker schema 2 or OCI media types in the output manifest. */
+export type ManifestStyle = 'docker' | 'oci';
+
+export interface ConvertImageOptions extends LongOperation {
+  writer: LayerFormatWriter;
+  /** Where converted layers wait until their digest and size are known (an archive needs both up front). */
+  spool: BlobSpool;
+  /** 'keep' (default): a Docker image stays Docker, an OCI image OCI; 'oci': write OCI media types. */
+  mediaTypes?: 'keep' | 'oci';
+}
+
+/** What happened to one layer. */
+export interface LayerConversion {
+  index: number;
+  action: 'converted' | 'kept';
+  /** Why a layer was kept as it was ("already gzip"). */
+  reason?: string;
+  from: { digest: Digest; size: number; mediaType: string; compression: Compression; lazy?: 'estargz' };
+  to: Descriptor;
+  diffId: Digest;
+  summary?: string;
+  seconds: number;
+}
+
+/** One converted manifest, ready to be listed in the output index. */
+export interface ConvertedManifest {
+  /** The manifest descriptor, with its platform and the source's index annotations. */
+  descriptor: Descriptor;
+  manifest: ImageManifest;
+  configDigest: Digest;
+  style: ManifestStyle;
+  layers: LayerConversion[];
+  /** Things worth telling (a media type change the target forced). */
+  notes: string[];
+  repoTags?: string[];
+}
+
+/** Layer annotations that describe one encoding of a layer and must not outlive a conversion. */
+const ENCODING_ANNOTATIONS = [
+  TOC_DIGEST_ANNOTATION,
+  'io.containers.estargz.uncompressed-size',
+  'io.github.containers.zstd-chunked.manifest-checksum',
+  'io.github.containers.zstd-chunked.manifest-position',
+  'io.github.containers.zstd-chunked.tarsplit-position',
+  'containerd.io/snapshot/nydus-blob',
+  'containerd.io/snapshot/nydus-bootstrap',
+  'containerd.io/snapshot/nydus-blob-ids',
+  'containerd.io/snapshot/nydus-ref',
+  'containerd.io/uncompressed',
+];
+
+/**
+ * Converts one opened image's layers with `writer` and writes the blobs (layers, config,
+ * manifest) to `sink`. Data streams once per layer: stored bytes → stored-digest check →
+ * decompress → writer → spool → sink. The stored digest (and, where the tar is unchanged, the
+ * diffID) of every source layer is checked on the way; a mismatch stops the conversion, since an
+ * output made from damaged input would carry the damage under fresh, valid digests.
+ *
+ * The index (or docker manifest.json) is not written here: several platforms may go into one
+ * output (./finish-output.ts).
+ */
+export async function convertImage(img: OpenedImage, sink: ImageSink, o: ConvertImageOptions): Promise<ConvertedManifest> {
+  if (img.kind === 'layer') throw new LayerlabError('UNSUPPORTED', 'a lone layer blob has no manifest; convert it with convertLayerBlob', { file: img.name });
+  const total = img.layers.reduce((n, l) => n + l.source.size, 0);
+  let doneBefore = 0;
+  const results: { layer: LayerBlob; from: LayerConversion['from']; written: WrittenLayer; out: { digest: Digest; size: number }; action: LayerConversion['action']; reason?: string; seconds: number }[] = [];
+  for (const layer of img.layers) {
+    if (layer.openError) throw layer.openError;
+    const report = (n: number) => o.onProgress?.({
+      phase: 'layers', layer: layer.index, layerDone: n, layerTotal: layer.source.size, done: doneBefore + n, total,
+      message: `layer ${layer.index + 1} of ${img.layers.length}`,
+    });
+    const t0 = Date.now();
+    const src = await describeSource(layer, o.signal);
+    const reason = o.writer.alreadyDone(src);
+    if (reason) {
+      const digest = await copyKept(layer, sink, o.signal, report);
+      const diffId = layer.expectedDiffId ?? '';
+      // A kept eStargz layer must still say where its TOC is (docker-archive sources carry no annotations).
+      const annotations = { ...src.descriptor.annotations, ...(src.estargz ? { [TOC_DIGEST_ANNOTATION]: src.estargz.tocDigest } : {}) };
+      results.push({ layer, from: fromOf(src, digest), out: { digest, size: layer.source.size }, action: 'kept', reason, seconds: (Date.now() - t0) / 1000,
+        written: { compression: src.compression, diffId, annotations } });
+    } else {
+      const { written, out, storedDigest } = await convertLayer(layer, src, o, report, async (digest, content) => sink.addBlob(digest, content, o.signal));
+      results.push({ layer, from: fromOf(src, storedDigest), out, written, action: 'converted', seconds: (Date.now() - t0) / 1000 });
+    }
+    doneBefore += layer.source.size;
+  }
+
+  const notes: string[] = [];
+  const sourceStyle: ManifestStyle = img.manifest ? (img.manifest.mediaType === MediaType.dockerManifest ? 'docker' : 'oci') : 'docker';
+  let style: ManifestStyle = o.mediaTypes === 'oci' ? 'oci' : sourceStyle;
+  if (style === 'docker' && results.some((r) => r.written.compression === 'zstd' || r.written.mediaType)) {
+    style = 'oci';
+    notes.push('Docker schema 2 has no media type for these layers; the manifest is written with OCI media types');
+  }
+
+  const layers: LayerConversion[] = [];
+  const descs: Descriptor[] = [];
+  for (const r of results) {
+    const srcDesc = r.layer.descriptor;
+    const mediaType = r.written.mediaType ?? (r.action === 'kept' && style === sourceStyle && srcDesc.mediaType
+      ? srcDesc.mediaType : layerMediaType(style, srcDesc.mediaType, r.written.compression));
+    const annotations = { ...withoutEncodingAnnotations(r.action === 'kept' ? undefined : srcDesc.annotations), ...r.written.annotations };
+    const d: Descriptor = { mediaType, digest: r.out.digest, size: r.out.size };
+    if (Object.keys(annotations).length) d.annotations = annotations;
+    descs.push(d);
+    layers.push({ index: r.layer.index, action: r.action, reason: r.reason, from: r.from, to: d, diffId: r.written.diffId,
+      summary: r.written.summary, seconds: r.seconds });
+  }
+
+  const diffIds = layers.map((l) => l.diffId);
+  const config = await writeConfig(img, diffIds, sink, o.signal);
+  const manifest: ImageManifest = {
+    schemaVersion: 2,
+    mediaType: style === 'docker' ? MediaType.dockerManifest : MediaType.ociManifest,
+    config: { mediaType: style === 'docker' ? MediaType.dockerConfig : MediaType.ociConfig, digest: config.digest, size: config.size },
+    layers: descs,
+  };
+  if (img.manifest?.annotations && style === 'oci') manifest.annotations = img.manifest.annotations;
+  const manifestBytes = encodeJson(manifest);
+  const manifestDigest = await digestOf(manifestBytes);
+  await sink.addBlob(manifestDigest, manifestBytes, o.signal);
+  const descriptor: Descriptor = { mediaType: manifest.mediaType!, digest: manifestDigest, size: manifestBytes.length };
+  const platform = img.manifestDescriptor?.platform ?? platformOf(img.config);
+  if (platform) descriptor.platform = platform;
+  if (img.manifestDescriptor?.annotations) descriptor.annotations = { ...img.manifestDescriptor.annotations };
+  o.onProgress?.({ phase: 'done', layerDone: 0, layerTotal: 0, done: total, total });
+  return { descriptor, manifest, configDigest: config.digest, style, layers, notes, repoTags: img.repoTags };
+}
+
+/**
+ * Converts a lone layer blob (no manifest around it): the output is the converted blob itself,
+ * written to `out`. Its annotations (eStargz TOC digest) are in the result.
+ */
+export async function convertLayerBlob(img: OpenedImage, out: ByteSink, o: Omit<ConvertImageOptions, 'spool' | 'mediaTypes'>): Promise<LayerConversion> {
+  const layer = img.layers[0];
+  if (img.kind !== 'layer' || !layer) throw new LayerlabError('INTERNAL', 'convertLayerBlob needs a lone layer');
+  const t0 = Date.now();
+  try {
+    const src = await describeSource(layer, o.signal);
+    const reason = o.writer.alreadyDone(src);
+    if (reason) throw new LayerlabError('UNSUPPORTED', `nothing to convert: the layer is ${reason.replace(/^already /, 'already ')}`, { file: layer.path });
+    const report = (n: number) => o.onProgress?.({ phase: 'layers', layer: 0, layerDone: n, layerTotal: layer.source.size, done: n, total: layer.source.size });
+    const { written, storedDigest, out: blob } = await convertLayer(layer, src, o, report, undefined, out);
+    await out.close();
+    return { index: 0, action: 'converted', from: fromOf(src, storedDigest),
+      to: { mediaType: written.mediaType ?? layerMediaType('oci', src.descriptor.mediaType, written.compression), digest: blob.digest, size: blob.size, annotations: written.annotations },
+      diffId: written.diffId, summary: written.summary, seconds: (Date.now() - t0) / 1000 };
+  } catch (e) {
+    await out.abort();
+    throw e;
+  }
+}
+
+/** What the writer is told about a source layer: its real compression and whether it is eStargz. */
+export async function describeSource(layer: LayerBlob, signal?: AbortSignal): Promise<SourceLayer> {
+  const head = await layer.source.read(0, Math.min(8, layer.source.size), signal);
+  const compression = detectCompression(head);
+  const src: SourceLayer = { index: layer.index, descriptor: layer.descriptor, compression, path: layer.path };
+  if (compression === 'gzip') {
+    try {
+      const lazy = await detectLazyFormat(layer.source, { expectedTocDigest: layer.descriptor.annotations?.[TOC_DIGEST_ANNOTATION], signal });
+      if (lazy) src.estargz = { tocOffset: lazy.tocOffset, tocDigest: lazy.tocDigest };
+    } catch (e) {
+      throw toLayerlabError(e).withContext({ layer: layer.index, layerDigest: layer.descriptor.digest || undefined, file: layer.path });
+    }
+  }
+  return src;
+}
+
+async function convertLayer(layer: LayerBlob, src: SourceLayer, o: Omit<ConvertImageOptions, 'spool' | 'mediaTypes'> & { spool?: BlobSpool },
+  report: (n: number) => void, add: ((digest: Digest, content: import('../bytes/byte-source.ts').ByteSource) => Promise<void>) | undefined, direct?: ByteSink) {
+  const where = { layer: layer.index, layerDigest: layer.descriptor.digest || undefined, file: layer.path };
+  const stored = await createSha256();
+  const tarHash = src.estargz ? undefined : await createSha256();
+  let storedRead = 0;
+  let firstPassDone = false;
+  let passes = 0;
+  const prefixEnd = src.estargz ? src.estargz.tocOffset : layer.source.size;
+  const tar = () => {
+    const first = passes++ === 0;
+    // The first pass also hashes the stored bytes (all of them: an eStargz's TOC and footer too)
+    // and, when the tar is the whole stream, the diffID; later passes only read.
+    async function* raw(): AsyncGenerator<Uint8Array> {
+      let at = 0;
+      for await (const c of layer.source.stream({ signal: o.signal, chunkSize: 1 << 20 })) {
+        checkAborted(o.signal, { ...where, offset: at, offsetSpace: 'compressed' });
+        if (first) { stored.update(c); storedRead += c.length; report(storedRead); }
+        const start = at;
+        at += c.length;
+        if (start < prefixEnd) yield at <= prefixEnd ? c : c.subarray(0, prefixEnd - start);
+        else if (!first) break;
+      }
+      if (first) firstPassDone = true;
+    }
+    const out = decompress(raw(), src.compression, { signal: o.signal, file: layer.path,
+      reopen: src.compression === 'gzip' ? () => layer.source.stream({ end: prefixEnd, signal: o.signal }) : undefined });
+    if (!first || !tarHash) return out;
+    return (async function* () {
+      for await (const c of out) { tarHash.update(c); yield c; }
+    })();
+  };
+
+  const spoolWriter = direct ? undefined : o.spool!.create(`layer-${layer.index}`, layer.source.size);
+  const outHash = await createSha256();
+  let outSize = 0;
+  let written: WrittenLayer;
+  try {
+    written = await o.writer.write({
+      layer: src, tar, file: layer.path, signal: o.signal,
+      sink: async (chunk) => {
+        outHash.update(chunk);
+        outSize += chunk.length;
+        if (direct) await direct.write(chunk); else spoolWriter!.write(chunk);
+      },
+    });
+    if (!firstPassDone) throw new LayerlabError('INTERNAL', `the ${o.writer.target} writer stopped before the end of the layer`, where);
+  } catch (e) {
+    spoolWriter?.discard();
+    throw toLayerlabError(e).withContext(where);
+  }
+  const storedDigest = stored.digest();
+  const out = { digest: outHash.digest(), size: outSize };
+  try {
+    if (layer.digestIsClaim && storedDigest !== layer.descriptor.digest) {
+      throw new LayerlabError('DIGEST_MISMATCH', `layer ${layer.index} digest mismatch: the manifest says ${layer.descriptor.digest}, the blob is ${storedDigest}; not converting damaged input`, where);
+    }
+    const diff = tarHash?.digest();
+    if (diff && layer.expectedDiffId && diff !== layer.expectedDiffId) {
+      throw new LayerlabError('DIGEST_MISMATCH', `layer ${layer.index} diffID mismatch: the config says ${layer.expectedDiffId}, the layer's tar is ${diff}; not converting damaged input`, where);
+    }
+    if (add) await add(out.digest, await spoolWriter!.finish());
+  } finally {
+    if (add) spoolWriter?.discard();
+  }
+  return { written, out, storedDigest };
+}
+
+/** Copies a layer that needs no conversion, checking (or, for docker-archive, learning) its digest. */
+async function copyKept(layer: LayerBlob, sink: ImageSink, signal: AbortSignal | undefined, report: (n: number) => void): Promise<Digest> {
+  const where = { layer: layer.index, file: layer.path };
+  let digest = layer.descriptor.digest as Digest;
+  if (!layer.digestIsClaim || !digest) {
+    const h = await createSha256();
+    for await (const c of layer.source.stream({ signal, chunkSize: 4 << 20 })) h.update(c);
+    digest = h.digest();
+  }
+  // Hash what is copied, so a claim is checked in the same pass that writes it.
+  const h = await createSha256();
+  let n = 0;
+  const hashing = {
+    ...layer.source,
+    name: layer.source.name, size: layer.source.size, read: layer.source.read.bind(layer.source),
+    stream: async function* (opts?: Parameters<typeof layer.source.stream>[0]) {
+      for await (const c of layer.source.stream(opts)) { h.update(c); n += c.length; report(n); yield c; }
+    },
+  };
+  await sink.addBlob(digest, hashing, signal);
+  const actual = h.digest();
+  if (actual !== digest) throw new LayerlabError('DIGEST_MISMATCH', `layer ${layer.index} digest mismatch: the manifest says ${digest}, the blob is ${actual}`, where);
+  return digest;
+}
+
+async function writeConfig(img: OpenedImage, diffIds: Digest[], sink: ImageSink, signal?: AbortSignal): Promise<{ digest: Digest; size: number }> {
+  const old = img.config?.rootfs?.diff_ids;
+  const same = img.configBytes && Array.isArray(old) && old.length === diffIds.length && old.every((d, i) => d === diffIds[i]);
+  let bytes: Uint8Array;
+  if (same) bytes = img.configBytes!;
+  else {
+    // Re-serialised from the parsed JSON, so fields layerlab does not know are kept.
+    const cfg: ImageConfig & Record<string, unknown> = img.configBytes ? JSON.parse(new TextDecoder().decode(img.configBytes)) : { ...(img.config ?? {}) };
+    cfg.rootfs = { type: 'layers', diff_ids: diffIds };
+    bytes = encodeJson(cfg);
+  }
+  const digest = await digestOf(bytes);
+  await sink.addBlob(digest, bytes, signal);
+  return { digest, size: bytes.length };
+}
+
+/**
+ * The media type of a converted layer. Docker schema 2 has tar and tar+gzip (and foreign
+ * tar+gzip); OCI has tar, tar+gzip, tar+zstd and their non-distributable variants
+ * (image-spec media-types.md). A non-distributable source stays non-distributable.
+ */
+export function layerMediaType(style: ManifestStyle, source: string | undefined, c: Compression): string {
+  const restricted = !!source && (source.includes('nondistributable') || source.includes('foreign'));
+  if (style === 'docker') {
+    if (c === 'gzip') return restricted ? MediaType.dockerForeignLayerGzip : MediaType.dockerLayerGzip;
+    if (c === 'none' && !restricted) return MediaType.dockerLayer;
+    throw new LayerlabError('INTERNAL', `no Docker media type for a ${c} layer`);
+  }
+  if (restricted) return c === 'gzip' ? MediaType.ociLayerNondistributableGzip : c === 'zstd' ? MediaType.ociLayerNondistributableZstd : MediaType.ociLayerNondistributable;
+  return c === 'gzip' ? MediaType.ociLayerGzip : c === 'zstd' ? MediaType.ociLayerZstd : MediaType.ociLayer;
+}
+
+function withoutEncodingAnnotations(a: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(a ?? {})) if (!ENCODING_ANNOTATIONS.includes(k)) out[k] = v;
+  return out;
+}
+
+function fromOf(src: SourceLayer, digest: Digest): LayerConversion['from'] {
+  return { digest, size: src.descriptor.size, mediaType: src.descriptor.mediaType, compression: src.compression, ...(src.estargz ? { lazy: 'estargz' as const } : {}) };
+}
+
+function platformOf(cfg: ImageConfig | undefined): Platform | undefined {
+  if (!cfg?.os || !cfg.architecture) return undefined;
+  return { architecture: cfg.architecture, os: cfg.os, ...(cfg.variant ? { variant: cfg.variant } : {}) };
+}
+
+async function digestOf(bytes: Uint8Array): Promise<Digest> {
+  const h = await createSha256();
+  h.update(bytes);
+  return h.digest();
+}
+
+/**
+ * Writes the top-level files for the converted manifests: the OCI index (one entry per
+ * manifest, with its platform and ref name) and, for a docker-archive, `manifest.json`.
+ */
+export async function finishOutput(sink: ImageSink, manifests: ConvertedManifest[], signal?: AbortSignal): Promise<ImageIndex> {
+  const index: ImageIndex = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: manifests.map((m) => m.descriptor) };
+  let dockerManifest;
+  if (sink.layout === 'docker-archive') {
+    if (manifests.length !== 1) throw new LayerlabError('UNSUPPORTED', `a docker-archive holds one platform; ${manifests.length} were converted (pick one with --platform)`);
+    const m = manifests[0];
+    const tags = m.repoTags ?? refTags(m.descriptor);
+    dockerManifest = [{ Config: blobPath(m.configDigest), RepoTags: tags.length ? tags : null, Layers: m.manifest.layers.map((l) => blobPath(l.digest)) }];
+  }
+  await sink.finish({ index, dockerManifest }, signal);
+  return index;
+}
+
+function refTags(d: Descriptor): string[] {
+  const name = d.annotations?.['io.containerd.image.name'];
+  return name ? [name] : [];
+}

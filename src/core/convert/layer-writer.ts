@@ -1,0 +1,59 @@
+import type { Compression } from '../compress/sniff.ts';
+import type { Digest } from '../digest/digest.ts';
+import type { Descriptor } from '../image/types.ts';
+
+/** What a conversion turns layers into. */
+export type ConvertTarget = 'gzip' | 'zstd' | 'uncompressed' | 'estargz' | 'nydus';
+
+/** A source layer as a writer needs to know it. */
+export interface SourceLayer {
+  index: number;
+  descriptor: Descriptor;
+  /** How the stored blob is compressed (sniffed from its bytes, not its media type). */
+  compression: Compression;
+  /** Set when the blob is an eStargz (footer + TOC found): its tar is what precedes the TOC. */
+  estargz?: { tocOffset: number; tocDigest: Digest };
+  /** Where the blob lives, for messages. */
+  path: string;
+}
+
+export interface LayerWriteContext {
+  layer: SourceLayer;
+  /**
+   * The layer's tar, uncompressed, from the start; each call streams it again (eStargz's Build
+   * mode reads twice). For an eStargz source this is what `estargz.Unpack` returns: the stream
+   * before the TOC member (../shared/spec/estargz.md §8.1), so a lossless round trip gives back
+   * the original tar.
+   */
+  tar(): AsyncIterable<Uint8Array>;
+  /** Receives the output blob front to back. */
+  sink(chunk: Uint8Array): void | Promise<void>;
+  signal?: AbortSignal;
+  /** Names the layer's blob in errors. */
+  file: string;
+}
+
+export interface WrittenLayer {
+  /** Compression of the output blob; with the manifest style it decides the media type. */
+  compression: Compression;
+  /** sha256 of the output's uncompressed stream (the config's rootfs.diff_ids entry). */
+  diffId: Digest;
+  /** Annotations for the layer descriptor (eStargz: TOC digest and uncompressed size). */
+  annotations?: Record<string, string>;
+  /** A media type no compression implies (Nydus blobs). */
+  mediaType?: string;
+  /** One line for the report ("eStargz, 2 135 entries, TOC sha256:…"). */
+  summary?: string;
+}
+
+/**
+ * One output format for layers (go-containerregistry's small interfaces; containerd's
+ * converter.ConvertFunc per layer). The conversion spine (./convert-image.ts) gives it the
+ * layer's tar and a sink, and does everything image-level around it.
+ */
+export interface LayerFormatWriter {
+  readonly target: ConvertTarget;
+  /** Why this layer needs no work (it already is what this writer makes), or undefined. */
+  alreadyDone(layer: SourceLayer): string | undefined;
+  write(ctx: LayerWriteContext): Promise<WrittenLayer>;
+}

@@ -1,0 +1,67 @@
+import { createGzipEncoder, type GzipLevel } from '../compress/gzip-encoder.ts';
+import { createZstdEncoder } from '../compress/zstd-encoder.ts';
+import { createSha256 } from '../digest/sha256.ts';
+import { checkAborted, LayerlabError } from '../errors.ts';
+import type { LayerFormatWriter, LayerWriteContext, WrittenLayer } from './layer-writer.ts';
+
+/**
+ * The three plain layer encodings of the OCI image-spec (layer.md): tar, tar+gzip, tar+zstd.
+ * The tar is copied byte for byte, so the diffID stays what it was — except for an eStargz
+ * source, whose tar loses its TOC entry (spec §8.1) and so gets the diffID of the original.
+ */
+export function gzipLayerWriter(level: GzipLevel = 6): LayerFormatWriter {
+  return {
+    target: 'gzip',
+    alreadyDone: (l) => (l.compression === 'gzip' && !l.estargz ? 'already gzip' : undefined),
+    async write(ctx) {
+      const out: Uint8Array[] = [];
+      const enc = createGzipEncoder({ level, ondata: (c) => out.push(c) });
+      return copyTar(ctx, 'gzip', (c) => enc.push(c), () => enc.finish(), out);
+    },
+  };
+}
+
+export function zstdLayerWriter(level = 3): LayerFormatWriter {
+  if (!Number.isInteger(level) || level < 1 || level > 22) throw new LayerlabError('UNSUPPORTED', `zstd level must be 1..22, got ${level}`);
+  return {
+    target: 'zstd',
+    alreadyDone: (l) => (l.compression === 'zstd' ? 'already zstd' : undefined),
+    async write(ctx) {
+      const out: Uint8Array[] = [];
+      const enc = await createZstdEncoder({ level, ondata: (c) => out.push(c) });
+      return copyTar(ctx, 'zstd', (c) => enc.push(c), () => enc.finish(), out);
+    },
+  };
+}
+
+export function uncompressedLayerWriter(): LayerFormatWriter {
+  return {
+    target: 'uncompressed',
+    alreadyDone: (l) => (l.compression === 'none' ? 'already uncompressed' : undefined),
+    async write(ctx) {
+      const out: Uint8Array[] = [];
+      return copyTar(ctx, 'none', (c) => out.push(c), () => {}, out);
+    },
+  };
+}
+
+/** Streams the tar through an encoder whose output lands in `out`, draining it to the sink as it fills. */
+async function copyTar(ctx: LayerWriteContext, compression: WrittenLayer['compression'],
+  push: (c: Uint8Array) => void, finish: () => void, out: Uint8Array[]): Promise<WrittenLayer> {
+  const diff = await createSha256();
+  let n = 0;
+  const drain = async () => {
+    const parts = out.splice(0);
+    for (const p of parts) await ctx.sink(p);
+  };
+  for await (const chunk of ctx.tar()) {
+    checkAborted(ctx.signal, { file: ctx.file, layer: ctx.layer.index, offset: n, offsetSpace: 'uncompressed' });
+    diff.update(chunk);
+    n += chunk.length;
+    push(chunk);
+    await drain();
+  }
+  finish();
+  await drain();
+  return { compression, diffId: diff.digest() };
+}

@@ -1,0 +1,187 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ROOT, layerlab, run } from '../helpers/cli.ts';
+import { openImage } from '../../src/core/image/open-image.ts';
+import { convertImage, finishOutput } from '../../src/core/convert/convert-image.ts';
+import { layoutSink } from '../../src/core/convert/layout-sink.ts';
+import { memoryDirectory } from '../../src/core/bytes/byte-sink.ts';
+import { zstdLayerWriter } from '../../src/core/convert/plain-writers.ts';
+import { memorySpool } from '../../src/core/store/blob-spool.ts';
+import { directoryFromPath } from '../../src/cli/node-sources.ts';
+import { LayerlabError } from '../../src/core/errors.ts';
+
+/**
+ * The conversion spine with the plain encodings (tar, tar+gzip, tar+zstd), on real images of the
+ * corpus (../shared/tools/corpus). Independent truth: the corpus' own expect-tree.tsv and diffIDs,
+ * skopeo reading (and digest-checking) every output, and the zstd / gzip CLIs.
+ */
+const CORPUS = resolve(ROOT, '.cache/corpus');
+const img = (name: string) => {
+  const row = readFileSync(join(CORPUS, 'corpus.tsv'), 'utf8').trim().split('\n').map((l) => l.split('\t')).find((r) => r[0] === name);
+  if (!row) throw new Error(`${name} is not in the corpus: run test/corpus/ensure-corpus.sh`);
+  return join(CORPUS, row[2]);
+};
+const expectTree = (name: string) => readFileSync(join(CORPUS, name, 'expect-tree.tsv'), 'utf8');
+const expectJson = (name: string) => JSON.parse(readFileSync(join(CORPUS, name, 'expect.json'), 'utf8'));
+
+let out: string;
+beforeAll(() => {
+  out = mkdtempSync(join(tmpdir(), 'layerlab-convert-'));
+});
+
+function convert(...args: string[]) {
+  const r = layerlab('convert', ...args, '--json');
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+function inspect(path: string, ...more: string[]) {
+  const r = layerlab('inspect', path, '--json', ...more);
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+/** skopeo reads the output and copies it, checking every blob against its digest. */
+function skopeoAccepts(transport: string, path: string) {
+  const dest = join(out, `skopeo-${Math.random().toString(36).slice(2)}`);
+  run('skopeo', ['copy', '-q', `${transport}:${path}`, `dir:${dest}`]);
+  return JSON.parse(readFileSync(join(dest, 'manifest.json'), 'utf8'));
+}
+
+describe('convert to plain encodings', () => {
+  it('OCI gzip → zstd OCI archive: same tree, same diffIDs, zstd media types; skopeo reads it', () => {
+    const o = join(out, 'layered-zstd.tar');
+    const r = convert(img('layered-oci'), '--to', 'zstd', '-o', o);
+    expect(r.layout).toBe('oci-archive');
+    expect(r.layers.every((l: { action: string }) => l.action === 'converted')).toBe(true);
+    const want = expectJson('layered-oci');
+    const got = inspect(o);
+    expect(got.layers.map((l: { diffID: string }) => l.diffID)).toEqual(want.layers.map((l: { diffID: string }) => l.diffID));
+    expect(got.layers.every((l: { mediaType: string; format: string }) => l.mediaType === 'application/vnd.oci.image.layer.v1.tar+zstd' && l.format === 'zstd')).toBe(true);
+    expect(layerlab('ls', o, '--tsv').stdout).toBe(expectTree('layered-oci'));
+    const m = skopeoAccepts('oci-archive', o);
+    expect(m.layers.map((l: { digest: string }) => l.digest)).toEqual(got.layers.map((l: { digest: string }) => l.digest));
+    // Only the layer encodings changed: the config (diffIDs, history) is kept byte for byte.
+    const srcManifest = JSON.parse(run('skopeo', ['inspect', '--raw', `oci:${img('layered-oci')}`]));
+    expect(m.config.digest).toBe(srcManifest.config.digest);
+  });
+
+  it('docker-archive (uncompressed) → gzip docker-archive keeps Docker media types; skopeo and our reader agree', () => {
+    const o = join(out, 'layered-gzip-docker.tar');
+    convert(img('layered-docker-archive'), '--to', 'gzip', '--docker-archive', '-o', o);
+    const manifest = JSON.parse(run('tar', ['-xOf', o, 'manifest.json']));
+    expect(manifest[0].Layers).toHaveLength(expectJson('layered-docker-archive').layers.length);
+    const m = skopeoAccepts('docker-archive', o);
+    expect(m.mediaType).toBe('application/vnd.docker.distribution.manifest.v2+json');
+    expect(m.layers.every((l: { mediaType: string }) => l.mediaType === 'application/vnd.docker.image.rootfs.diff.tar.gzip')).toBe(true);
+    expect(layerlab('ls', o, '--tsv').stdout).toBe(expectTree('layered-docker-archive'));
+    expect(layerlab('verify', o).status).toBe(0);
+  });
+
+  it('a Docker image converted to zstd gets OCI media types, and says so', () => {
+    const o = join(out, 'docker-zstd');
+    const r = convert(img('layered-docker-archive'), '--to', 'zstd', '-o', o);
+    expect(r.manifests[0].notes.join(' ')).toMatch(/OCI media types/);
+    const m = skopeoAccepts('oci', o);
+    expect(m.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
+    expect(layerlab('ls', o, '--tsv').stdout).toBe(expectTree('layered-docker-archive'));
+  });
+
+  it('zstd OCI layout → uncompressed OCI layout folder: blobs are the tars themselves', () => {
+    const o = join(out, 'layered-none');
+    convert(img('layered-oci-zstd'), '--to', 'uncompressed', '-o', o);
+    expect(readdirSync(o).sort()).toEqual(['blobs', 'index.json', 'oci-layout']);
+    const got = inspect(o);
+    const want = expectJson('layered-oci-zstd');
+    expect(got.layers.map((l: { diffID: string }) => l.diffID)).toEqual(want.layers.map((l: { diffID: string }) => l.diffID));
+    // An uncompressed layer's digest is its diffID.
+    expect(got.layers.map((l: { digest: string }) => l.digest)).toEqual(want.layers.map((l: { diffID: string }) => l.diffID));
+    skopeoAccepts('oci', o);
+  });
+
+  it('gzip → gzip keeps every layer as it is (same digests)', () => {
+    const o = join(out, 'kept.tar');
+    const r = convert(img('layered-oci'), '--to', 'gzip', '-o', o);
+    expect(r.layers.map((l: { action: string }) => l.action)).toEqual(r.layers.map(() => 'kept'));
+    expect(inspect(o).layers.map((l: { digest: string }) => l.digest)).toEqual(expectJson('layered-oci').layers.map((l: { digest: string }) => l.digest));
+  });
+
+  it('--all-platforms converts every manifest of a nested index into one output', () => {
+    const o = join(out, 'index-zstd.tar');
+    const r = convert(img('layered-index'), '--to', 'zstd', '--all-platforms', '-o', o);
+    expect(r.manifests.map((m: { platform: { architecture: string } }) => m.platform.architecture).sort()).toEqual(['amd64', 'arm64']);
+    const index = JSON.parse(run('tar', ['-xOf', o, 'index.json']));
+    expect(index.manifests).toHaveLength(2);
+    for (const arch of ['amd64', 'arm64']) {
+      const got = inspect(o, '--platform', `linux/${arch}`);
+      const src = inspect(img('layered-index'), '--platform', `linux/${arch}`);
+      expect(got.layers.map((l: { diffID: string }) => l.diffID)).toEqual(src.layers.map((l: { diffID: string }) => l.diffID));
+    }
+  });
+
+  it('a lone gzip layer converts to a lone zstd blob holding the same tar', () => {
+    const o = join(out, 'layer.tar.zst');
+    const r = convert(img('layer-gzip'), '--to', 'zstd', '-o', o);
+    expect(r.layout).toBe('layer');
+    expect(run('sh', ['-c', `zstd -dc '${o}' | sha256sum`]).split(' ')[0]).toBe(run('sh', ['-c', `gzip -dc '${img('layer-gzip')}' | sha256sum`]).split(' ')[0]);
+    expect(r.layers[0].diffId).toBe(`sha256:${run('sh', ['-c', `zstd -dc '${o}' | sha256sum`]).split(' ')[0]}`);
+  });
+});
+
+describe('conversion refuses damaged input and leaves nothing behind', () => {
+  it('a layer whose bytes do not match its digest stops the conversion; no output file remains', () => {
+    const src = join(out, 'damaged');
+    cpSync(img('layered-oci'), src, { recursive: true });
+    const manifest = inspect(src);
+    const small = manifest.layers.reduce((a: { size: number }, b: { size: number }) => (a.size < b.size ? a : b));
+    const blob = join(src, 'blobs/sha256', small.digest.slice(7));
+    // Flip a byte in a stored (uncompressed-length-preserving) place: the last byte of the gzip trailer's ISIZE is too obvious; use the middle.
+    const fd = openSync(blob, 'r+');
+    const at = Math.floor(statSync(blob).size / 2);
+    const b = Buffer.alloc(1);
+    b[0] = readFileSync(blob)[at] ^ 0x01;
+    writeSync(fd, b, 0, 1, at);
+    closeSync(fd);
+    const o = join(out, 'damaged-out.tar');
+    const r = layerlab('convert', src, '--to', 'zstd', '-o', o);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`layer ${manifest.layers.indexOf(small)}`));
+    expect(r.stderr).toMatch(/mismatch|corrupt|CRC|invalid/i);
+    expect(existsSync(o)).toBe(false);
+    expect(readdirSync(out).filter((f) => f.includes('partial'))).toEqual([]);
+  });
+
+  it('an output folder that is not empty is refused', () => {
+    const o = join(out, 'not-empty');
+    mkdirSync(o);
+    writeFileSync(join(o, 'x'), 'x');
+    const r = layerlab('convert', img('layer-gzip'), '--to', 'zstd', '-o', join(o, 'sub.tar'));
+    expect(r.status).toBe(0);
+    const r2 = layerlab('convert', img('layered-oci'), '--to', 'zstd', '-o', o);
+    expect(r2.status).toBe(1);
+    expect(r2.stderr).toMatch(/not empty/);
+  });
+
+  it('cancel mid-conversion: ABORTED, and the layout sink removes every file it wrote', async () => {
+    const image = await openImage({ kind: 'directory', dir: directoryFromPath(img('layered-oci')) });
+    const dir = memoryDirectory();
+    const sink = layoutSink(dir);
+    const ac = new AbortController();
+    let err: unknown;
+    try {
+      await convertImage(image, sink, {
+        writer: zstdLayerWriter(), spool: memorySpool, signal: ac.signal,
+        onProgress: (p) => { if (p.layer === 1) ac.abort(); },
+      });
+      await finishOutput(sink, []);
+    } catch (e) {
+      err = e;
+      await sink.abort();
+    }
+    expect(err).toBeInstanceOf(LayerlabError);
+    expect((err as LayerlabError).code).toBe('ABORTED');
+    expect([...dir.files.keys()]).toEqual([]);
+  });
+});
