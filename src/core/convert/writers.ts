@@ -8,6 +8,18 @@ export interface ConvertSettings {
   target: ConvertTarget;
   /** gzip / eStargz deflate level 0–9, zstd level 1–22. */
   level?: number;
+  /** eStargz: lossless (the input tar kept byte for byte, as BuildKit) instead of the library's Build. */
+  lossless?: boolean;
+  /** eStargz: bytes per chunk (default 4 MiB). Nydus: chunk size, a power of two 4 KiB..16 MiB (default 1 MiB). */
+  chunkSize?: number;
+  /** eStargz: smallest chunk worth its own gzip member (v0.13 `minChunkSize`; 0 = off). */
+  minChunkSize?: number;
+  /** eStargz: files to put first (Build mode), paths in the image. Nydus: prefetch patterns. */
+  prioritize?: string[];
+  /** Nydus: chunk compression. */
+  compressor?: 'zstd' | 'none';
+  /** Nydus: chunk digest. */
+  digester?: 'blake3' | 'sha256';
 }
 
 export const CONVERT_TARGETS: readonly ConvertTarget[] = ['gzip', 'zstd', 'uncompressed'];
