@@ -81,7 +81,7 @@ export async function convertImage(img: OpenedImage, sink: ImageSink, o: Convert
   if (img.kind === 'layer') throw new LayerlabError('UNSUPPORTED', 'a lone layer blob has no manifest; convert it with convertLayerBlob', { file: img.name });
   const total = img.layers.reduce((n, l) => n + l.source.size, 0);
   let doneBefore = 0;
-  const results: { layer: LayerBlob; from: LayerConversion['from']; written: WrittenLayer; out: { digest: Digest; size: number }; action: LayerConversion['action']; reason?: string; seconds: number }[] = [];
+  const results: { index: number; srcDesc: Descriptor; from: LayerConversion['from']; written: WrittenLayer; out: { digest: Digest; size: number }; action: LayerConversion['action']; reason?: string; seconds: number }[] = [];
   for (const layer of img.layers) {
     if (layer.openError) throw layer.openError;
     const report = (n: number) => o.onProgress?.({
@@ -96,11 +96,11 @@ export async function convertImage(img: OpenedImage, sink: ImageSink, o: Convert
       const diffId = layer.expectedDiffId ?? '';
       // A kept eStargz layer must still say where its TOC is (docker-archive sources carry no annotations).
       const annotations = { ...src.descriptor.annotations, ...(src.estargz ? { [TOC_DIGEST_ANNOTATION]: src.estargz.tocDigest } : {}) };
-      results.push({ layer, from: fromOf(src, digest), out: { digest, size: layer.source.size }, action: 'kept', reason, seconds: (Date.now() - t0) / 1000,
+      results.push({ index: layer.index, srcDesc: layer.descriptor, from: fromOf(src, digest), out: { digest, size: layer.source.size }, action: 'kept', reason, seconds: (Date.now() - t0) / 1000,
         written: { compression: src.compression, diffId, annotations } });
     } else {
       const { written, out, storedDigest } = await convertLayer(layer, src, o, report, async (digest, content) => sink.addBlob(digest, content, o.signal));
-      results.push({ layer, from: fromOf(src, storedDigest), out, written, action: 'converted', seconds: (Date.now() - t0) / 1000 });
+      results.push({ index: layer.index, srcDesc: layer.descriptor, from: fromOf(src, storedDigest), out, written, action: 'converted', seconds: (Date.now() - t0) / 1000 });
     }
     doneBefore += layer.source.size;
   }
@@ -113,22 +113,32 @@ export async function convertImage(img: OpenedImage, sink: ImageSink, o: Convert
     notes.push('Docker schema 2 has no media type for these layers; the manifest is written with OCI media types');
   }
 
+  const additions = await o.writer.finishImage?.(results.map((r) => ({ index: r.index, action: r.action, written: r.written, digest: r.out.digest, size: r.out.size })), o.signal);
+  for (const [i, extra] of (additions?.layers ?? []).entries()) {
+    const digest = await digestOf(extra.blob);
+    await sink.addBlob(digest, extra.blob, o.signal);
+    const index = img.layers.length + i;
+    results.push({ index, srcDesc: { mediaType: '', digest, size: extra.blob.length },
+      from: { digest, size: extra.blob.length, mediaType: '', compression: extra.compression }, out: { digest, size: extra.blob.length }, action: 'converted', seconds: 0,
+      written: { compression: extra.compression, diffId: extra.diffId, mediaType: extra.mediaType, annotations: extra.annotations, summary: 'added by the converter' } });
+  }
+
   const layers: LayerConversion[] = [];
   const descs: Descriptor[] = [];
   for (const r of results) {
-    const srcDesc = r.layer.descriptor;
+    const srcDesc = r.srcDesc;
     const mediaType = r.written.mediaType ?? (r.action === 'kept' && style === sourceStyle && srcDesc.mediaType
       ? srcDesc.mediaType : layerMediaType(style, srcDesc.mediaType, r.written.compression));
     const annotations = { ...withoutEncodingAnnotations(r.action === 'kept' ? undefined : srcDesc.annotations), ...r.written.annotations };
     const d: Descriptor = { mediaType, digest: r.out.digest, size: r.out.size };
     if (Object.keys(annotations).length) d.annotations = annotations;
     descs.push(d);
-    layers.push({ index: r.layer.index, action: r.action, reason: r.reason, from: r.from, to: d, diffId: r.written.diffId,
+    layers.push({ index: r.index, action: r.action, reason: r.reason, from: r.from, to: d, diffId: r.written.diffId,
       summary: r.written.summary, seconds: r.seconds });
   }
 
   const diffIds = layers.map((l) => l.diffId);
-  const config = await writeConfig(img, diffIds, sink, o.signal);
+  const config = await writeConfig(img, diffIds, sink, o.signal, additions?.history);
   const manifest: ImageManifest = {
     schemaVersion: 2,
     mediaType: style === 'docker' ? MediaType.dockerManifest : MediaType.ociManifest,
@@ -141,7 +151,10 @@ export async function convertImage(img: OpenedImage, sink: ImageSink, o: Convert
   await sink.addBlob(manifestDigest, manifestBytes, o.signal);
   const descriptor: Descriptor = { mediaType: manifest.mediaType!, digest: manifestDigest, size: manifestBytes.length };
   const platform = img.manifestDescriptor?.platform ?? platformOf(img.config);
-  if (platform) descriptor.platform = platform;
+  if (platform) {
+    descriptor.platform = { ...platform };
+    if (additions?.osFeatures?.length) descriptor.platform['os.features'] = [...new Set([...(platform['os.features'] ?? []), ...additions.osFeatures])];
+  }
   if (img.manifestDescriptor?.annotations) descriptor.annotations = { ...img.manifestDescriptor.annotations };
   o.onProgress?.({ phase: 'done', layerDone: 0, layerTotal: 0, done: total, total });
   return { descriptor, manifest, configDigest: config.digest, style, layers, notes, repoTags: img.repoTags };
@@ -280,15 +293,16 @@ async function copyKept(layer: LayerBlob, sink: ImageSink, signal: AbortSignal |
   return digest;
 }
 
-async function writeConfig(img: OpenedImage, diffIds: Digest[], sink: ImageSink, signal?: AbortSignal): Promise<{ digest: Digest; size: number }> {
+async function writeConfig(img: OpenedImage, diffIds: Digest[], sink: ImageSink, signal?: AbortSignal, history?: ImageConfig['history']): Promise<{ digest: Digest; size: number }> {
   const old = img.config?.rootfs?.diff_ids;
-  const same = img.configBytes && Array.isArray(old) && old.length === diffIds.length && old.every((d, i) => d === diffIds[i]);
+  const same = !history?.length && img.configBytes && Array.isArray(old) && old.length === diffIds.length && old.every((d, i) => d === diffIds[i]);
   let bytes: Uint8Array;
   if (same) bytes = img.configBytes!;
   else {
     // Re-serialised from the parsed JSON, so fields layerlab does not know are kept.
     const cfg: ImageConfig & Record<string, unknown> = img.configBytes ? JSON.parse(new TextDecoder().decode(img.configBytes)) : { ...(img.config ?? {}) };
     cfg.rootfs = { type: 'layers', diff_ids: diffIds };
+    if (history?.length) cfg.history = [...(cfg.history ?? []), ...history];
     bytes = encodeJson(cfg);
   }
   const digest = await digestOf(bytes);

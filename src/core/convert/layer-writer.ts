@@ -56,4 +56,28 @@ export interface LayerFormatWriter {
   /** Why this layer needs no work (it already is what this writer makes), or undefined. */
   alreadyDone(layer: SourceLayer): string | undefined;
   write(ctx: LayerWriteContext): Promise<WrittenLayer>;
+  /**
+   * Image-level work after the last layer of one image (Nydus: the merged bootstrap layer and
+   * the history entry). Called once per converted manifest, with that manifest's layers; a
+   * writer that keeps per-image state resets it here.
+   */
+  finishImage?(layers: FinishedLayer[], signal?: AbortSignal): Promise<ImageAdditions>;
+}
+
+export interface FinishedLayer {
+  index: number;
+  action: 'converted' | 'kept';
+  written: WrittenLayer;
+  digest: Digest;
+  size: number;
+}
+
+/** What a writer adds to the image around its layers. */
+export interface ImageAdditions {
+  /** Appended after the converted layers, in order; `blob` is the stored (compressed) bytes. */
+  layers?: { blob: Uint8Array; compression: Compression; diffId: Digest; mediaType?: string; annotations?: Record<string, string> }[];
+  /** Entries appended to the config's `history`. */
+  history?: { created_by?: string; comment?: string; empty_layer?: boolean }[];
+  /** Added to the platform's `os.features` in the index entry (Nydus: `nydus.remoteimage.v1`). */
+  osFeatures?: string[];
 }
