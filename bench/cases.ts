@@ -25,12 +25,16 @@ import { createBlake3 } from '../src/core/digest/blake3.ts';
 import type { LayerHasherFactory } from '../src/core/digest/digest.ts';
 import { openImage } from '../src/core/image/open-image.ts';
 import { analyzeImage } from '../src/core/analysis/analyze-image.ts';
+import type { CompressionPool } from '../src/core/compress/compression-pool.ts';
+import { writeEstargz } from '../src/core/formats/estargz/writer.ts';
 
 export type InputName = 'tar' | 'gz' | 'zst' | 'gz-members' | 'zst-frames' | 'tar-64m' | 'tar-1g' | 'gz-1g';
 
 export interface BenchContext {
   runtime: 'node' | 'chromium';
   open(name: InputName): Promise<ByteSource>;
+  /** The runtime's compression pool (Chromium: module workers, Node: worker threads), one per case. */
+  compressionPool?(): CompressionPool;
 }
 
 export interface CaseResult {
@@ -225,9 +229,32 @@ export const CASES: BenchCase[] = [
       return analyzeCase(await ctx.open('gz'));
     },
   },
+  ...[6, 9].map((level): BenchCase => ({
+    name: `estargz: gz layer → eStargz L${level} (build, pool)`, reference: `estargz-ref build L${level} w2`, input: 'gz', runs: 1,
+    async run(ctx) {
+      return estargzCase(await ctx.open('gz'), level, ctx.compressionPool?.());
+    },
+  })),
   ...pieceSweep('gunzip', 'gz'),
   ...pieceSweep('unzstd-js', 'zst'),
 ];
+
+/**
+ * OCI gzip layer → eStargz (estargz.Build semantics): the layer is gunzipped twice (plan pass,
+ * then data), every member compressed by the pool, the blob counted (not kept).
+ */
+async function estargzCase(src: ByteSource, level: number, pool: CompressionPool | undefined): Promise<CaseResult> {
+  let out = 0;
+  let tarBytes = 0;
+  try {
+    const r = await writeEstargz(() => decompress(src.stream(), 'gzip', { reopen: () => src.stream() }), (c) => void (out += c.length), {
+      mode: 'build', level, pool, onProgress: (n) => void (tarBytes = n),
+    });
+    return { bytes: tarBytes, extra: { ratio: +(out / tarBytes).toFixed(3), pool: pool?.size ?? 1, passes: r.passes, members: r.members, toc: r.tocDigest.slice(7, 19) } };
+  } finally {
+    pool?.close();
+  }
+}
 
 /**
  * What the app does with a dropped layer: openImage (which, for a compressed file, is the one

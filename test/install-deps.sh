@@ -4,6 +4,8 @@
 #   debootstrap umoci skopeo zstd python3   the image corpus (../shared/tools/corpus)
 #   tar gzip golang-go  cross-checks of the tar reader and writer (GNU tar, Go's archive/tar)
 #   erofs-utils       fsck.erofs / dump.erofs cross-check of the RAFS v6 decoder
+#   golang-github-containerd-stargz-snapshotter-dev   the Go eStargz reference (../shared/tools/estargz-ref),
+#                     built on demand into .cache/estargz-ref by test/estargz/estargz-ref.ts
 set -euo pipefail
 need=()
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -16,6 +18,7 @@ have python3 || need+=(python3)
 have gzip || need+=(gzip)
 have go || need+=(golang-go)
 have fsck.erofs || need+=(erofs-utils)
+[ -d /usr/share/gocode/src/github.com/containerd/stargz-snapshotter/estargz ] || need+=(golang-github-containerd-stargz-snapshotter-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "install-deps: apt-get install ${need[*]}" >&2
   as_root=()

@@ -4,6 +4,7 @@
  * read through fromBlob (Blob.slice().stream()).
  */
 import { fromBlob } from '../../src/core/bytes/blob-source.ts';
+import { browserCompressionPool } from '../../src/worker/compress-pool/index.ts';
 import { CASES, MEMORY_CASE, analyzeCase, type BenchCase, type BenchContext, type InputName } from '../cases.ts';
 import { offloadedSha256 } from '../../src/worker/hash-offload/offloaded-sha256.ts';
 import { CHROMIUM_REFERENCE_CASES } from './reference-cases.ts';
@@ -35,6 +36,7 @@ const all: BenchCase[] = [...CASES, ...APP_CASES, ...CHROMIUM_REFERENCE_CASES, A
 let files: Record<string, File> = {};
 const ctx: BenchContext = {
   runtime: 'chromium',
+  compressionPool: () => browserCompressionPool(),
   async open(name: InputName) {
     const f = files[name];
     if (!f) throw new Error(`input ${name} was not provided`);

@@ -1,7 +1,29 @@
 // Native CLI references on the same files, same run: wall time of the whole command with output
 // to /dev/null (process start included: ~2 ms, negligible at these sizes), best of `runs`.
 import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { has } from './inputs.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The Go eStargz reference (../shared/tools/estargz-ref), built into .cache/ (test/install-deps.sh has what it needs). */
+const ESTARGZ_REF = join(ROOT, '.cache/estargz-ref/bin/estargz-ref');
+
+function ensureEstargzRef(log) {
+  if (existsSync(ESTARGZ_REF)) return true;
+  const src = join(ROOT, '../shared/tools/estargz-ref');
+  const dir = join(ROOT, '.cache/estargz-ref');
+  try {
+    mkdirSync(dir, { recursive: true });
+    for (const f of ['main.go', 'build.sh']) copyFileSync(join(src, f), join(dir, f));
+    execFileSync('sh', [join(dir, 'build.sh')], { cwd: dir, stdio: 'ignore' });
+    return true;
+  } catch (e) {
+    log(`bench: cannot build estargz-ref (needs golang-go and golang-github-containerd-stargz-snapshotter-dev, see test/install-deps.sh): ${e.message}`);
+    return false;
+  }
+}
 
 /** name → [input whose tar size is the MB/s basis, shell command, required tool]. */
 function commands(inputs) {
@@ -20,6 +42,9 @@ function commands(inputs) {
     'gzip -6': ['tar-64m', `gzip -6 -n -c < ${p('tar-64m')} > /dev/null`, 'gzip'],
     'zstd -3 -T1': ['tar-64m', `zstd -3 -T1 -q -c < ${p('tar-64m')} > /dev/null`, 'zstd'],
     'tar -tzf 1g': ['tar-1g', `tar -tzf ${p('gz-1g')} > /dev/null`, 'tar'],
+    // estargz.Build of the same layer's tar, GOMAXPROCS 2 (both cores), output to a file it must write.
+    'estargz-ref build L6 w2': ['tar', `'${ESTARGZ_REF}' build ${p('tar')} '${ROOT}/.cache/bench/ref.esgz' --workers 2 --level 6 > /dev/null`, 'estargz-ref'],
+    'estargz-ref build L9 w2': ['tar', `'${ESTARGZ_REF}' build ${p('tar')} '${ROOT}/.cache/bench/ref.esgz' --workers 2 --level 9 > /dev/null`, 'estargz-ref'],
   };
 }
 
@@ -27,12 +52,12 @@ export function runNative(inputs, { runs = 3, filter, log = console.error } = {}
   const out = {};
   for (const [name, [basis, cmd, tool]] of Object.entries(commands(inputs))) {
     if (filter && !name.includes(filter)) continue;
-    if (!has(tool)) {
+    if (tool === 'estargz-ref' ? !ensureEstargzRef(log) : !has(tool)) {
       log(`bench: ${tool} not installed, skipping "${name}"`);
       continue;
     }
     const times = [];
-    for (let i = 0; i < (name.endsWith('1g') ? 1 : runs); i++) {
+    for (let i = 0; i < (name.endsWith('1g') || name.startsWith('estargz') ? 1 : runs); i++) {
       const t = performance.now();
       execFileSync('sh', ['-c', cmd], { stdio: 'ignore' });
       times.push(performance.now() - t);

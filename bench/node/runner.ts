@@ -8,10 +8,11 @@ import { readFileSync } from 'node:fs';
 import { CASES, MEMORY_CASE, type BenchCase, type BenchContext, type InputName } from '../cases.ts';
 import { NODE_REFERENCE_CASES } from './reference-cases.ts';
 import { fromPath } from '../../src/cli/node-sources.ts';
+import { nodeCompressionPool } from '../../src/cli/node-compression-pool.ts';
 
 const [inputsFile, mode = 'all', filter] = process.argv.slice(2);
 const inputs = JSON.parse(readFileSync(inputsFile, 'utf8')) as Record<InputName, { path: string }>;
-const ctx: BenchContext = { runtime: 'node', open: (name) => fromPath(inputs[name].path) };
+const ctx: BenchContext = { runtime: 'node', open: (name) => fromPath(inputs[name].path), compressionPool: () => nodeCompressionPool() };
 
 function emit(x: unknown): void {
   process.stdout.write(JSON.stringify(x) + '\n');

@@ -11,11 +11,16 @@ import type { Progress } from '../core/progress.ts';
 import { UsageError, type ParsedArgs } from './args.ts';
 import { inputFromPath, tempDirSpool } from './node-sources.ts';
 import { directoryTarget, fileSink } from './node-targets.ts';
+import { nodeCompressionPool } from './node-compression-pool.ts';
 
 export const CONVERT_USAGE = `  layerlab convert SRC --to gzip|zstd|uncompressed -o OUT [--level L]
-                   [--platform P | --all-platforms] [--oci] [--docker-archive] [--json]`;
+  layerlab convert SRC --to estargz -o OUT [--lossless] [--chunk-size N] [--min-chunk-size N]
+                   [--level L] [--prioritize PATH ...]
+  layerlab convert SRC --to nydus -o OUT [--chunk-size N] [--compressor zstd|none]
+                   [--digester blake3|sha256] [--prefetch PATH ...] [--no-dedup]
+      (all:)       [--platform P | --all-platforms] [--oci] [--docker-archive] [--json]`;
 
-export const CONVERT_VALUED = ['to', 'o', 'output', 'level'];
+export const CONVERT_VALUED = ['to', 'o', 'output', 'level', 'chunk-size', 'min-chunk-size', 'compressor', 'digester', 'prefetch', 'prioritize'];
 
 const TARGETS: ConvertTarget[] = ['gzip', 'zstd', 'uncompressed', 'estargz', 'nydus'];
 
@@ -30,8 +35,19 @@ export async function convertCommand(args: ParsedArgs, signal: AbortSignal, onPr
   if (!src) throw new UsageError('convert needs SRC');
   if (!to || !TARGETS.includes(to as ConvertTarget)) throw new UsageError(`convert needs --to ${TARGETS.join('|')}`);
   if (!outPath) throw new UsageError('convert needs -o OUT');
-  const settings: ConvertSettings = { target: to as ConvertTarget, level: num(args, 'level') };
-  const writer = await createLayerWriter(settings);
+  const compressor = str(args.flags.get('compressor'));
+  const digester = str(args.flags.get('digester'));
+  if (compressor !== undefined && compressor !== 'zstd' && compressor !== 'none') throw new UsageError('--compressor is zstd or none');
+  if (digester !== undefined && digester !== 'blake3' && digester !== 'sha256') throw new UsageError('--digester is blake3 or sha256');
+  const listOf = (key: string) => (args.lists.get(key) ?? []).flatMap((v) => v.split(',')).filter(Boolean);
+  const settings: ConvertSettings = {
+    target: to as ConvertTarget, level: num(args, 'level'), chunkSize: num(args, 'chunk-size'), minChunkSize: num(args, 'min-chunk-size'),
+    lossless: args.flags.has('lossless'), prioritize: [...listOf('prioritize'), ...listOf('prefetch')],
+    compressor, digester, dedup: !args.flags.has('no-dedup'),
+  };
+  if (!settings.prioritize?.length) delete settings.prioritize;
+  const pool = nodeCompressionPool();
+  const writer = await createLayerWriter(settings, { pool });
   const spool = tempDirSpool();
   const t0 = Date.now();
   try {
@@ -77,6 +93,7 @@ export async function convertCommand(args: ParsedArgs, signal: AbortSignal, onPr
       throw e;
     }
   } finally {
+    pool.close();
     spool.dispose();
   }
 }

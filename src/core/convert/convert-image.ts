@@ -15,6 +15,9 @@ import type { BlobSpool } from '../store/blob-spool.ts';
 import type { ImageSink } from './image-sink.ts';
 import { encodeJson } from './image-sink.ts';
 import type { LayerFormatWriter, SourceLayer, WrittenLayer } from './layer-writer.ts';
+import { isNydusBlobLayer, isNydusBootstrapLayer, NYDUS_BOOTSTRAP_HISTORY } from '../formats/nydus/build/image.ts';
+import { unpackNydusLayer } from '../formats/nydus/unpack.ts';
+import type { ByteSource } from '../bytes/byte-source.ts';
 
 /** Docker schema 2 or OCI media types in the output manifest. */
 export type ManifestStyle = 'docker' | 'oci';
@@ -79,14 +82,20 @@ const ENCODING_ANNOTATIONS = [
  */
 export async function convertImage(img: OpenedImage, sink: ImageSink, o: ConvertImageOptions): Promise<ConvertedManifest> {
   if (img.kind === 'layer') throw new LayerlabError('UNSUPPORTED', 'a lone layer blob has no manifest; convert it with convertLayerBlob', { file: img.name });
-  const total = img.layers.reduce((n, l) => n + l.source.size, 0);
+  // A Nydus image (its last layer is the bootstrap layer, spec §6.5) converts back per blob
+  // layer; the bootstrap layer and its history entry go (§7.2).
+  const nydusSource = img.layers.some((l) => isNydusBootstrapLayer(l.descriptor));
+  if (nydusSource && o.writer.target === 'nydus') throw new LayerlabError('UNSUPPORTED', 'the image already is a Nydus image', { file: img.name });
+  const sourceLayers = nydusSource ? img.layers.filter((l) => !isNydusBootstrapLayer(l.descriptor)) : img.layers;
+  const lowerBlobs = (id: string) => img.layers.find((l) => l.descriptor.digest === `sha256:${id}`)?.source;
+  const total = sourceLayers.reduce((n, l) => n + l.source.size, 0);
   let doneBefore = 0;
   const results: { index: number; srcDesc: Descriptor; from: LayerConversion['from']; written: WrittenLayer; out: { digest: Digest; size: number }; action: LayerConversion['action']; reason?: string; seconds: number }[] = [];
-  for (const layer of img.layers) {
+  for (const layer of sourceLayers) {
     if (layer.openError) throw layer.openError;
     const report = (n: number) => o.onProgress?.({
       phase: 'layers', layer: layer.index, layerDone: n, layerTotal: layer.source.size, done: doneBefore + n, total,
-      message: `layer ${layer.index + 1} of ${img.layers.length}`,
+      message: `layer ${layer.index + 1} of ${sourceLayers.length}`,
     });
     const t0 = Date.now();
     const src = await describeSource(layer, o.signal);
@@ -99,7 +108,7 @@ export async function convertImage(img: OpenedImage, sink: ImageSink, o: Convert
       results.push({ index: layer.index, srcDesc: layer.descriptor, from: fromOf(src, digest), out: { digest, size: layer.source.size }, action: 'kept', reason, seconds: (Date.now() - t0) / 1000,
         written: { compression: src.compression, diffId, annotations } });
     } else {
-      const { written, out, storedDigest } = await convertLayer(layer, src, o, report, async (digest, content) => sink.addBlob(digest, content, o.signal));
+      const { written, out, storedDigest } = await convertLayer(layer, src, o, report, async (digest, content) => sink.addBlob(digest, content, o.signal), undefined, lowerBlobs);
       results.push({ index: layer.index, srcDesc: layer.descriptor, from: fromOf(src, storedDigest), out, written, action: 'converted', seconds: (Date.now() - t0) / 1000 });
     }
     doneBefore += layer.source.size;
@@ -108,7 +117,7 @@ export async function convertImage(img: OpenedImage, sink: ImageSink, o: Convert
   const notes: string[] = [];
   const sourceStyle: ManifestStyle = img.manifest ? (img.manifest.mediaType === MediaType.dockerManifest ? 'docker' : 'oci') : 'docker';
   let style: ManifestStyle = o.mediaTypes === 'oci' ? 'oci' : sourceStyle;
-  if (style === 'docker' && results.some((r) => r.written.compression === 'zstd' || r.written.mediaType)) {
+  if (style === 'docker' && results.some((r) => r.written.compression === 'zstd')) {
     style = 'oci';
     notes.push('Docker schema 2 has no media type for these layers; the manifest is written with OCI media types');
   }
@@ -117,7 +126,7 @@ export async function convertImage(img: OpenedImage, sink: ImageSink, o: Convert
   for (const [i, extra] of (additions?.layers ?? []).entries()) {
     const digest = await digestOf(extra.blob);
     await sink.addBlob(digest, extra.blob, o.signal);
-    const index = img.layers.length + i;
+    const index = results.length;
     results.push({ index, srcDesc: { mediaType: '', digest, size: extra.blob.length },
       from: { digest, size: extra.blob.length, mediaType: '', compression: extra.compression }, out: { digest, size: extra.blob.length }, action: 'converted', seconds: 0,
       written: { compression: extra.compression, diffId: extra.diffId, mediaType: extra.mediaType, annotations: extra.annotations, summary: 'added by the converter' } });
@@ -138,7 +147,8 @@ export async function convertImage(img: OpenedImage, sink: ImageSink, o: Convert
   }
 
   const diffIds = layers.map((l) => l.diffId);
-  const config = await writeConfig(img, diffIds, sink, o.signal, additions?.history);
+  const config = await writeConfig(img, diffIds, sink, o.signal, additions?.history,
+    nydusSource ? (h) => h.comment === NYDUS_BOOTSTRAP_HISTORY.comment && h.created_by === NYDUS_BOOTSTRAP_HISTORY.created_by : undefined);
   const manifest: ImageManifest = {
     schemaVersion: 2,
     mediaType: style === 'docker' ? MediaType.dockerManifest : MediaType.ociManifest,
@@ -186,6 +196,9 @@ export async function convertLayerBlob(img: OpenedImage, out: ByteSink, o: Omit<
 
 /** What the writer is told about a source layer: its real compression and whether it is eStargz. */
 export async function describeSource(layer: LayerBlob, signal?: AbortSignal): Promise<SourceLayer> {
+  // A Nydus blob layer is an uncompressed tar whose first bytes are chunk data (often zstd
+  // frames): its media type, not a sniff, says what it is.
+  if (isNydusBlobLayer(layer.descriptor)) return { index: layer.index, descriptor: layer.descriptor, compression: 'none', path: layer.path, nydus: true };
   const head = await layer.source.read(0, Math.min(8, layer.source.size), signal);
   const compression = detectCompression(head);
   const src: SourceLayer = { index: layer.index, descriptor: layer.descriptor, compression, path: layer.path };
@@ -201,15 +214,28 @@ export async function describeSource(layer: LayerBlob, signal?: AbortSignal): Pr
 }
 
 async function convertLayer(layer: LayerBlob, src: SourceLayer, o: Omit<ConvertImageOptions, 'spool' | 'mediaTypes'> & { spool?: BlobSpool },
-  report: (n: number) => void, add: ((digest: Digest, content: import('../bytes/byte-source.ts').ByteSource) => Promise<void>) | undefined, direct?: ByteSink) {
+  report: (n: number) => void, add: ((digest: Digest, content: ByteSource) => Promise<void>) | undefined, direct?: ByteSink,
+  lowerBlobs?: (id: string) => ByteSource | undefined) {
   const where = { layer: layer.index, layerDigest: layer.descriptor.digest || undefined, file: layer.path };
   const stored = await createSha256();
-  const tarHash = src.estargz ? undefined : await createSha256();
+  // The diffID of a tar that is not the stored stream itself (eStargz minus its TOC, an unpacked
+  // Nydus layer) cannot be compared with the config's.
+  const tarHash = src.estargz || src.nydus ? undefined : await createSha256();
   let storedRead = 0;
   let firstPassDone = false;
   let passes = 0;
   const prefixEnd = src.estargz ? src.estargz.tocOffset : layer.source.size;
-  const tar = () => {
+  const nydusTar = () => {
+    const first = passes++ === 0;
+    return (async function* () {
+      if (first) {
+        for await (const c of layer.source.stream({ signal: o.signal, chunkSize: 4 << 20 })) { stored.update(c); storedRead += c.length; report(storedRead); }
+        firstPassDone = true;
+      }
+      yield* unpackNydusLayer(layer.source, { lowerBlobs, signal: o.signal, file: layer.path, layer: layer.index });
+    })();
+  };
+  const tar = src.nydus ? nydusTar : () => {
     const first = passes++ === 0;
     // The first pass also hashes the stored bytes (all of them: an eStargz's TOC and footer too)
     // and, when the tar is the whole stream, the diffID; later passes only read.
@@ -293,15 +319,17 @@ async function copyKept(layer: LayerBlob, sink: ImageSink, signal: AbortSignal |
   return digest;
 }
 
-async function writeConfig(img: OpenedImage, diffIds: Digest[], sink: ImageSink, signal?: AbortSignal, history?: ImageConfig['history']): Promise<{ digest: Digest; size: number }> {
+async function writeConfig(img: OpenedImage, diffIds: Digest[], sink: ImageSink, signal?: AbortSignal, history?: ImageConfig['history'],
+  dropHistory?: (h: NonNullable<ImageConfig['history']>[number]) => boolean): Promise<{ digest: Digest; size: number }> {
   const old = img.config?.rootfs?.diff_ids;
-  const same = !history?.length && img.configBytes && Array.isArray(old) && old.length === diffIds.length && old.every((d, i) => d === diffIds[i]);
+  const same = !history?.length && !dropHistory && img.configBytes && Array.isArray(old) && old.length === diffIds.length && old.every((d, i) => d === diffIds[i]);
   let bytes: Uint8Array;
   if (same) bytes = img.configBytes!;
   else {
     // Re-serialised from the parsed JSON, so fields layerlab does not know are kept.
     const cfg: ImageConfig & Record<string, unknown> = img.configBytes ? JSON.parse(new TextDecoder().decode(img.configBytes)) : { ...(img.config ?? {}) };
     cfg.rootfs = { type: 'layers', diff_ids: diffIds };
+    if (dropHistory && cfg.history) cfg.history = cfg.history.filter((h) => !dropHistory(h));
     if (history?.length) cfg.history = [...(cfg.history ?? []), ...history];
     bytes = encodeJson(cfg);
   }

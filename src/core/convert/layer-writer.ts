@@ -13,6 +13,8 @@ export interface SourceLayer {
   compression: Compression;
   /** Set when the blob is an eStargz (footer + TOC found): its tar is what precedes the TOC. */
   estargz?: { tocOffset: number; tocDigest: Digest };
+  /** Set for a Nydus blob layer: its tar is unpacked from its own bootstrap and blob (spec §7.1). */
+  nydus?: boolean;
   /** Where the blob lives, for messages. */
   path: string;
 }

@@ -25,7 +25,7 @@ export function zstdLayerWriter(level = 3): LayerFormatWriter {
   if (!Number.isInteger(level) || level < 1 || level > 22) throw new LayerlabError('UNSUPPORTED', `zstd level must be 1..22, got ${level}`);
   return {
     target: 'zstd',
-    alreadyDone: (l) => (l.compression === 'zstd' ? 'already zstd' : undefined),
+    alreadyDone: (l) => (l.compression === 'zstd' && !l.nydus ? 'already zstd' : undefined),
     async write(ctx) {
       const out: Uint8Array[] = [];
       const enc = await createZstdEncoder({ level, ondata: (c) => out.push(c) });
@@ -37,7 +37,7 @@ export function zstdLayerWriter(level = 3): LayerFormatWriter {
 export function uncompressedLayerWriter(): LayerFormatWriter {
   return {
     target: 'uncompressed',
-    alreadyDone: (l) => (l.compression === 'none' ? 'already uncompressed' : undefined),
+    alreadyDone: (l) => (l.compression === 'none' && !l.nydus ? 'already uncompressed' : undefined),
     async write(ctx) {
       const out: Uint8Array[] = [];
       return copyTar(ctx, 'none', (c) => out.push(c), () => {}, out);

@@ -2,6 +2,10 @@ import { LayerlabError } from '../errors.ts';
 import type { GzipLevel } from '../compress/gzip-encoder.ts';
 import type { ConvertTarget, LayerFormatWriter } from './layer-writer.ts';
 import { gzipLayerWriter, uncompressedLayerWriter, zstdLayerWriter } from './plain-writers.ts';
+import { nydusLayerWriter } from './nydus-target.ts';
+import { estargzLayerWriter } from './estargz-target.ts';
+import { inlineCompressionPool } from '../compress/compression-pool.ts';
+import type { CompressionPool } from '../compress/compression-pool.ts';
 
 /** Everything a user can choose about a conversion; the CLI flags and the app dialog both fill it. */
 export interface ConvertSettings {
@@ -20,16 +24,31 @@ export interface ConvertSettings {
   compressor?: 'zstd' | 'none';
   /** Nydus: chunk digest. */
   digester?: 'blake3' | 'sha256';
+  /** Nydus: reference chunks a lower layer already stores (default true). */
+  dedup?: boolean;
 }
 
-export const CONVERT_TARGETS: readonly ConvertTarget[] = ['gzip', 'zstd', 'uncompressed'];
+/** What the caller lends the writer: the compression pool of its platform (closed by the caller). */
+export interface WriterResources {
+  pool?: CompressionPool;
+}
+
+export const CONVERT_TARGETS: readonly ConvertTarget[] = ['gzip', 'zstd', 'uncompressed', 'estargz', 'nydus'];
 
 /** The layer writer for the settings; throws UNSUPPORTED for options out of range. */
-export async function createLayerWriter(s: ConvertSettings): Promise<LayerFormatWriter> {
+export async function createLayerWriter(s: ConvertSettings, r: WriterResources = {}): Promise<LayerFormatWriter> {
   switch (s.target) {
     case 'gzip': return gzipLayerWriter(gzipLevel(s.level ?? 6));
     case 'zstd': return zstdLayerWriter(s.level ?? 3);
     case 'uncompressed': return uncompressedLayerWriter();
+    case 'estargz':
+      return estargzLayerWriter({ lossless: s.lossless, chunkSize: s.chunkSize, minChunkSize: s.minChunkSize, level: gzipLevel(s.level ?? 9),
+        prioritize: s.prioritize, pool: r.pool ?? inlineCompressionPool() });
+    case 'nydus':
+      if (s.chunkSize !== undefined && !(s.chunkSize >= 4096 && s.chunkSize <= 16 << 20 && (s.chunkSize & (s.chunkSize - 1)) === 0)) {
+        throw new LayerlabError('UNSUPPORTED', `Nydus chunk size must be a power of two from 4 KiB to 16 MiB, got ${s.chunkSize}`);
+      }
+      return nydusLayerWriter({ chunkSize: s.chunkSize, compressor: s.compressor, digester: s.digester, prefetch: s.prioritize, dedup: s.dedup, pool: r.pool });
     default: throw new LayerlabError('UNSUPPORTED', `converting to ${s.target} is not available yet`);
   }
 }

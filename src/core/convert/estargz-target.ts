@@ -1,0 +1,41 @@
+import type { CompressionPool } from '../compress/compression-pool.ts';
+import { shortDigest } from '../errors.ts';
+import { TOC_DIGEST_ANNOTATION, UNCOMPRESSED_SIZE_ANNOTATION } from '../formats/estargz/types.ts';
+import { writeEstargz } from '../formats/estargz/writer.ts';
+import type { LayerFormatWriter } from './layer-writer.ts';
+
+export interface EstargzTargetOptions {
+  /** BuildKit's lossless mode instead of the library's Build (spec §8). */
+  lossless?: boolean;
+  chunkSize?: number;
+  minChunkSize?: number;
+  /** Default 9, the library's; BuildKit uses 6 (spec §8.3). */
+  level?: number;
+  /** Build mode: files put first, then the prefetch landmark (spec §6). */
+  prioritize?: string[];
+  pool: CompressionPool;
+}
+
+/**
+ * eStargz as a conversion target. A layer that already is eStargz is kept (its footer and TOC
+ * were found and checked); annotations are the two stargz-snapshotter and stargz-store read
+ * (spec §7).
+ */
+export function estargzLayerWriter(o: EstargzTargetOptions): LayerFormatWriter {
+  const mode = o.lossless ? 'lossless' : 'build';
+  return {
+    target: 'estargz',
+    alreadyDone: (l) => (l.estargz ? 'already eStargz' : undefined),
+    async write(ctx) {
+      const r = await writeEstargz(ctx.tar, ctx.sink, {
+        mode, chunkSize: o.chunkSize, minChunkSize: o.minChunkSize, level: o.level ?? 9, prioritizedFiles: o.prioritize,
+        pool: o.pool, signal: ctx.signal, file: ctx.file, layer: ctx.layer.index,
+      });
+      return {
+        compression: 'gzip', diffId: r.diffId,
+        annotations: { [TOC_DIGEST_ANNOTATION]: r.tocDigest, [UNCOMPRESSED_SIZE_ANNOTATION]: String(r.uncompressedSize) },
+        summary: `eStargz (${mode}), ${r.entries} entries, ${r.chunks} chunks, TOC ${shortDigest(r.tocDigest)}`,
+      };
+    },
+  };
+}
