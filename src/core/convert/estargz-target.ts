@@ -29,6 +29,8 @@ export function estargzLayerWriter(o: EstargzTargetOptions): LayerFormatWriter {
     async write(ctx) {
       const r = await writeEstargz(ctx.tar, ctx.sink, {
         mode, chunkSize: o.chunkSize, minChunkSize: o.minChunkSize, level: o.level ?? 9, prioritizedFiles: o.prioritize,
+        // A list for the whole image: each layer prioritizes the files it has (ctr-remote's WithAllowPrioritizeNotFound).
+        allowMissingPrioritized: true,
         pool: o.pool, signal: ctx.signal, file: ctx.file, layer: ctx.layer.index,
       });
       return {
