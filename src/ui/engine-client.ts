@@ -3,8 +3,10 @@ import type { ErrorCode, ErrorContext, SerializedError } from '../core/errors.ts
 import type { TreeNode } from '../core/analysis/report.ts';
 import type { EngineApi } from '../worker/api.ts';
 import type {
-  AnalyzeOutcome, AnalyzeRequest, CacheListing, EngineInput, FileChunk, FileRange, ImageRef, JobId, JobProgress,
+  AnalyzeOutcome, AnalyzeRequest, CacheListing, ConversionEstimate, ConvertOutcome, ConvertProgress, ConvertRequest, EngineInput,
+  EstargzTocView, EstargzVerifyResult, ExportInfo, FileChunk, FileRange, ImageRef, JobId, JobProgress,
 } from '../worker/protocol.ts';
+import type { ConvertSettings } from '../core/convert/writers.ts';
 
 /** How long a cancelled job may take to stop by itself before its worker is terminated. */
 export const CANCEL_GRACE_MS = 1500;
@@ -75,6 +77,30 @@ export class EngineClient {
     // Send only what the engine needs from the node, not its xattrs and the rest.
     const n = { path: node.path, content: node.content };
     return this.#job(signal, onProgress, (api, job, cb) => api.readFile(job, image, n, range, cb));
+  }
+
+  convert(signal: AbortSignal, image: ImageRef, request: ConvertRequest, onProgress?: (p: ConvertProgress) => void): Promise<ConvertOutcome> {
+    return this.#job(signal, onProgress as Progress | undefined, (api, job, cb) => api.convert(job, image, request, cb));
+  }
+
+  estimateConversion(image: ImageRef, settings: ConvertSettings): Promise<ConversionEstimate> {
+    return this.#call((api) => api.estimateConversion(image, settings));
+  }
+
+  estargzToc(signal: AbortSignal, image: ImageRef, layer: number, onProgress?: Progress): Promise<EstargzTocView> {
+    return this.#job(signal, onProgress, (api, job, cb) => api.estargzToc(job, image, layer, cb));
+  }
+
+  verifyEstargz(signal: AbortSignal, image: ImageRef, layer: number, onProgress?: Progress): Promise<EstargzVerifyResult> {
+    return this.#job(signal, onProgress, (api, job, cb) => api.verifyEstargz(job, image, layer, cb));
+  }
+
+  exportsList(): Promise<ExportInfo[]> {
+    return this.#call((api) => api.exportsList());
+  }
+
+  exportsRemove(name?: string): Promise<void> {
+    return this.#call((api) => api.exportsRemove(name));
   }
 
   async closeImage(id: string): Promise<void> {

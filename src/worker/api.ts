@@ -19,8 +19,18 @@ import { inputIdentity, inputName, resolveInput } from './inputs.ts';
 import { cancelJob, runJob } from './jobs.ts';
 import { progressSink, type ProgressSink } from './job-progress.ts';
 import type {
-  AnalyzeOutcome, AnalyzeRequest, CacheListing, EngineInput, FileChunk, FileRange, ImageRef, JobId, JobProgress,
+  AnalyzeOutcome, AnalyzeRequest, CacheListing, ConversionEstimate, ConvertOutcome, ConvertProgress, ConvertRequest, EngineInput,
+  EstargzTocView, EstargzVerifyResult, ExportInfo, FileChunk, FileRange, ImageRef, JobId, JobProgress,
 } from './protocol.ts';
+import type { ImageReport } from '../core/analysis/report.ts';
+import type { ConvertSettings } from '../core/convert/writers.ts';
+import { openEstargz } from '../core/formats/estargz/reader.ts';
+import { TOC_DIGEST_ANNOTATION } from '../core/formats/estargz/types.ts';
+import { toLayerlabError } from '../core/errors.ts';
+import type { BlobSpool } from '../core/store/blob-spool.ts';
+import { estimateConversion } from './convert/estimate.ts';
+import { EXPORTS_DIR, runConvert } from './convert/run-convert.ts';
+import { entriesOf, opfsRemove } from './cache/opfs.ts';
 import { sniffContent } from './sniff-content.ts';
 import { offloadedSha256 } from './hash-offload/offloaded-sha256.ts';
 
@@ -36,6 +46,7 @@ const images = new OpenImages();
 const writes = new Set<Promise<unknown>>();
 
 type RemoteProgress = (p: JobProgress) => unknown;
+type RemoteConvertProgress = (p: ConvertProgress) => unknown;
 
 /**
  * The engine as the UI sees it: a flat object exposed over comlink (style note §9). Every long
@@ -85,6 +96,87 @@ export const api = {
     });
   },
 
+  /**
+   * Converts the opened image (or every platform of its index) with `request.settings` into an
+   * archive in OPFS `exports/` (returned as a File) or an OCI layout in a picked folder. Converted
+   * layers are spooled in OPFS and the spool released afterwards; a cancel or an error removes
+   * everything written.
+   */
+  convert(job: JobId, ref: ImageRef, request: ConvertRequest, onProgress?: RemoteConvertProgress): Promise<ConvertOutcome> {
+    return withProgress(job, onProgress as RemoteProgress | undefined, async (signal, progress) => {
+      const e = images.get(ref);
+      const outcome = await runConvert({
+        name: inputName(ref.input) === ref.key ? (await analyses.getMeta(ref.key).catch(() => undefined))?.name ?? 'image' : inputName(ref.input),
+        opened: () => openedImage(e, signal, progress),
+        openPlatform: (platform, spool) => openFresh(e.ref, platform, spool, signal, progress),
+        spool: () => OpfsSpool.open(session, `convert-${crypto.randomUUID()}`),
+      }, request, signal, progress);
+      return outcome;
+    });
+  },
+
+  /** Estimated output size per layer for `settings`, from the analysis alone (nothing is read). */
+  async estimateConversion(ref: ImageRef, settings: ConvertSettings): Promise<ConversionEstimate> {
+    return estimateConversion(await reportOf(images.get(ref)), settings);
+  },
+
+  /** An eStargz layer's footer and TOC (only the blob's tail is read). */
+  estargzToc(job: JobId, ref: ImageRef, layer: number, onProgress?: RemoteProgress): Promise<EstargzTocView> {
+    return withProgress(job, onProgress, async (signal, progress) => {
+      const blob = await layerBlob(ref, layer, signal, progress);
+      progress({ phase: 'layers', layer, layerDone: 0, layerTotal: 0, done: 0, total: 0, message: `reading the TOC of layer ${layer}` });
+      const reader = await openEstargz(blob.source, { signal }).catch((err) => {
+        throw toLayerlabError(err).withContext({ layer, layerDigest: blob.descriptor.digest || undefined, file: blob.path });
+      });
+      const expected = blob.descriptor.annotations?.[TOC_DIGEST_ANNOTATION];
+      return {
+        layer,
+        footer: reader.footer.kind,
+        tocOffset: reader.footer.tocOffset,
+        tocDigest: reader.tocDigest,
+        tocDigestCheck: !expected ? 'unchecked' : expected === reader.tocDigest ? 'ok' : 'mismatch',
+        tocBytes: reader.tocJson.length,
+        landmark: reader.landmark,
+        prioritized: [...reader.prioritized],
+        entries: [...reader.entries],
+        chunks: [...reader.chunks],
+      };
+    });
+  },
+
+  /** Fetches, decompresses and hashes every chunk of an eStargz layer from its own gzip member. */
+  verifyEstargz(job: JobId, ref: ImageRef, layer: number, onProgress?: RemoteProgress): Promise<EstargzVerifyResult> {
+    return withProgress(job, onProgress, async (signal, progress) => {
+      const t0 = Date.now();
+      const blob = await layerBlob(ref, layer, signal, progress);
+      const where = { layer, layerDigest: blob.descriptor.digest || undefined, file: blob.path };
+      try {
+        const reader = await openEstargz(blob.source, { signal, tocDigest: blob.descriptor.annotations?.[TOC_DIGEST_ANNOTATION] });
+        const r = await reader.verifyChunks({
+          signal,
+          onProgress: (p) => progress({ phase: 'layers', layer, layerDone: p.bytes, layerTotal: p.byteTotal, done: p.bytes, total: p.byteTotal,
+            message: `verified ${p.chunks} of ${p.chunkTotal} chunks` }),
+        });
+        return { layer, chunks: r.chunks, bytes: r.bytes, seconds: (Date.now() - t0) / 1000 };
+      } catch (err) {
+        throw toLayerlabError(err).withContext(where);
+      }
+    });
+  },
+
+  /** Converted archives kept in OPFS `exports/`. */
+  async exportsList(): Promise<ExportInfo[]> {
+    return listExports();
+  },
+
+  /** Removes one kept archive, or all of them. */
+  async exportsRemove(name?: string): Promise<void> {
+    const dir = await opfsDir(EXPORTS_DIR).catch(() => undefined);
+    if (!dir) return;
+    const names = name ? [name] : (await listExports()).map((x) => x.name);
+    for (const n of names) await opfsRemove(dir, n);
+  },
+
   closeImage(id: string): Promise<void> {
     return images.close(id);
   },
@@ -97,7 +189,7 @@ export const api = {
   async cacheList(): Promise<CacheListing> {
     await Promise.allSettled([...writes]);
     const list = await analyses.list();
-    const out: CacheListing = { analyses: list, blobs: [], orphanBlobBytes: 0, spoolBytes: 0 };
+    const out: CacheListing = { analyses: list, blobs: [], orphanBlobBytes: 0, spoolBytes: 0, exports: [] };
     try {
       await opfsRoot();
       out.blobs = await blobs.list();
@@ -105,6 +197,7 @@ export const api = {
       out.orphanBlobBytes = out.blobs.filter((b) => !used.has(b.digest)).reduce((s, b) => s + b.size, 0)
         + (await opfsUsage(await opfsDir('tmp'))).bytes;
       out.spoolBytes = (await opfsUsage(await opfsDir('spool'))).bytes;
+      out.exports = await listExports();
     } catch { /* no OPFS: nothing there */ }
     try {
       const est = await navigator.storage.estimate();
@@ -135,9 +228,49 @@ export const api = {
 
 export type EngineApi = typeof api;
 
+async function listExports(): Promise<ExportInfo[]> {
+  const out: ExportInfo[] = [];
+  try {
+    const dir = await opfsDir(EXPORTS_DIR);
+    for await (const [name, h] of entriesOf(dir)) {
+      if (h.kind !== 'file') continue;
+      try {
+        const f = await (h as FileSystemFileHandle).getFile();
+        out.push({ name, size: f.size, lastModified: f.lastModified });
+      } catch { /* being written */ }
+    }
+  } catch { /* no OPFS */ }
+  return out.sort((a, b) => b.lastModified - a.lastModified);
+}
+
+/** The report of an open image: kept from its analysis, else the stored one. */
+async function reportOf(e: ImageEntry): Promise<ImageReport> {
+  if (e.report) return e.report;
+  const rec = await analyses.get(e.ref.key).catch(() => undefined);
+  if (!rec) throw new LayerlabError('NOT_FOUND', 'the analysis of this image is no longer available; open it again');
+  return (e.report = rec.report);
+}
+
+async function layerBlob(ref: ImageRef, layer: number, signal: AbortSignal, progress: ProgressSink) {
+  const img = await openedImage(images.get(ref), signal, progress);
+  const blob = img.layers[layer];
+  if (!blob) throw new LayerlabError('NOT_FOUND', `the image has no layer ${layer}`, { layer });
+  if (blob.openError) throw blob.openError;
+  return blob;
+}
+
+/** The entry's input opened again, for another platform of its index (a conversion of every platform). */
+async function openFresh(ref: ImageRef, platform: string, spool: BlobSpool, signal: AbortSignal, progress: ProgressSink): Promise<OpenedImage> {
+  const copy = ref.input.kind === 'url' ? await keptCopy(ref.key) : undefined;
+  const input = copy ? { kind: 'file' as const, source: copy } : await resolveInput(ref.input, { analyses, blobs }, signal);
+  return openImage(input, { platform, signal, onProgress: progress, spool, digestHasher });
+}
+
 /** Called once by the worker entry: cleans up what crashed tabs left behind. */
 export function startWorker(): void {
   void OpfsSpool.sweep(session);
+  // A predecessor terminated mid-job (a cancelled conversion) may release its files only later.
+  setTimeout(() => void OpfsSpool.sweepStale(session), 2500);
 }
 
 async function withProgress<T>(job: JobId, remote: RemoteProgress | undefined,
@@ -198,7 +331,7 @@ async function analyzeInput(input: EngineInput, request: AnalyzeRequest, signal:
     // A lone layer has no manifest or config: its own digest names it (empty if it was unreadable).
     const key = earlyKey ?? `layer:${result.report.layers[0]?.digest || id}`;
     const ref: ImageRef = { id, key, input, platform: request.platform };
-    images.add({ ref, opened: Promise.resolve(opened), trees: result.trees, spool });
+    images.add({ ref, opened: Promise.resolve(opened), trees: result.trees, spool, report: result.report });
     const report = result.report;
     if (input.kind === 'url' || input.kind === 'file') report.source.name = inputName(input);
     // A layer the source failed to deliver (a dropped connection, a file that went away) may read
@@ -229,7 +362,7 @@ async function fromCache(rec: AnalysisRecord, input: EngineInput, request: Analy
   live?: { opened: OpenedImage; spool: OpfsSpool }): Promise<AnalyzeOutcome> {
   const key = rec.meta.key;
   const ref: ImageRef = { id: crypto.randomUUID(), key, input, platform: request.platform };
-  images.add({ ref, trees: rec.trees, ...(live && { opened: Promise.resolve(live.opened), spool: live.spool }) });
+  images.add({ ref, trees: rec.trees, report: rec.report, ...(live && { opened: Promise.resolve(live.opened), spool: live.spool }) });
   if (idKey) track(analyses.link(idKey, key));
   else track(analyses.updateMeta(key, { lastOpenedAt: Date.now() }));
   const report = structuredClone(rec.report);

@@ -1,3 +1,4 @@
+import type { ImageReport } from '../core/analysis/report.ts';
 import type { AnalysisTrees } from '../core/store/content-store.ts';
 import type { OpenedImage } from '../core/image/opened-image.ts';
 import type { ImageRef } from './protocol.ts';
@@ -14,6 +15,8 @@ export interface ImageEntry {
   opened?: Promise<OpenedImage>;
   trees?: AnalysisTrees;
   spool?: OpfsSpool;
+  /** The analysis report (conversion estimates come from it). */
+  report?: ImageReport;
 }
 
 export class OpenImages {

@@ -1,4 +1,10 @@
-import type { ImageReport, TreeNode } from '../core/analysis/report.ts';
+import type { ImageReport, TreeNode, Verification } from '../core/analysis/report.ts';
+import type { LayerConversion } from '../core/convert/convert-image.ts';
+import type { OutputLayout } from '../core/convert/image-sink.ts';
+import type { ConvertTarget } from '../core/convert/layer-writer.ts';
+import type { ConvertSettings } from '../core/convert/writers.ts';
+import type { EstargzChunk } from '../core/formats/estargz/reader.ts';
+import type { TocEntry } from '../core/formats/estargz/types.ts';
 import type { Progress } from '../core/progress.ts';
 import type { AnalysisMeta, BlobInfo } from '../core/store/content-store.ts';
 
@@ -86,7 +92,106 @@ export interface CacheListing {
   orphanBlobBytes: number;
   /** Temporary spool files of this and earlier sessions. */
   spoolBytes: number;
+  /** Converted archives in `exports/`. */
+  exports: ExportInfo[];
   usage?: number;
   quota?: number;
   persisted?: boolean;
+}
+
+/** Where a conversion's output goes. */
+export type ConvertOutput =
+  /** An archive in the browser's private file system (`exports/`), handed back as a File to download. */
+  | { kind: 'opfs' }
+  /** An OCI layout (or docker-archive layout) written into a folder the user picked; it must be empty. */
+  | { kind: 'directory'; handle: FileSystemDirectoryHandle };
+
+export interface ConvertRequest {
+  settings: ConvertSettings;
+  layout: OutputLayout;
+  /** 'keep': a Docker image stays Docker where the target allows it; 'oci': OCI media types. */
+  mediaTypes: 'keep' | 'oci';
+  /** Convert every platform of the index (the opened one otherwise). */
+  allPlatforms: boolean;
+  output: ConvertOutput;
+}
+
+/** Progress of a conversion: the engine's, plus which platform (of how many) is being converted. */
+export interface ConvertProgress extends JobProgress {
+  platform?: string;
+  platformIndex?: number;
+  platformCount?: number;
+}
+
+export interface ConvertOutcome {
+  target: ConvertTarget;
+  layout: OutputLayout;
+  /** One per converted platform. */
+  manifests: {
+    digest: string;
+    platform?: string;
+    mediaType: string;
+    configDigest: string;
+    style: 'docker' | 'oci';
+    notes: string[];
+    layers: LayerConversion[];
+  }[];
+  /** OPFS output: the archive, and the name to download it under. */
+  file?: File;
+  fileName?: string;
+  /** Directory output: the folder's name. */
+  directory?: string;
+  /** Where the archive is kept in OPFS (`exports/<name>`), for the cache page. */
+  opfsPath?: string;
+  bytes: number;
+  seconds: number;
+}
+
+/** One layer's estimated output size (from the analysis: nothing is read). */
+export interface LayerEstimate {
+  index: number;
+  /** Stored size now. */
+  from: number;
+  estimate: number;
+  /** The layer is already what the target makes and would be copied as is. */
+  kept: boolean;
+  /** How the figure was made, in words. */
+  basis: string;
+}
+
+export interface ConversionEstimate {
+  target: ConvertTarget;
+  layers: LayerEstimate[];
+  total: number;
+}
+
+/** An eStargz layer's footer and TOC, as the TOC browser shows them. */
+export interface EstargzTocView {
+  layer: number;
+  footer: 'estargz' | 'stargz-legacy';
+  tocOffset: number;
+  tocDigest: string;
+  tocDigestCheck: Verification;
+  /** Size of the TOC JSON as stored. */
+  tocBytes: number;
+  landmark: 'prefetch' | 'no-prefetch' | 'none';
+  prioritized: string[];
+  /** TOC entries in stored order (`chunk` entries included). */
+  entries: TocEntry[];
+  /** Data chunks, in TOC order. */
+  chunks: EstargzChunk[];
+}
+
+export interface EstargzVerifyResult {
+  layer: number;
+  chunks: number;
+  bytes: number;
+  seconds: number;
+}
+
+/** Converted archives kept in the private file system. */
+export interface ExportInfo {
+  name: string;
+  size: number;
+  lastModified: number;
 }

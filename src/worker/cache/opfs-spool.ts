@@ -28,6 +28,11 @@ export class OpfsSpool implements BlobSpool {
     return new OpfsSpool(session, image, dir);
   }
 
+  /** The spool's folder (undefined without OPFS: members are then kept in memory). */
+  get dir(): FileSystemDirectoryHandle | undefined {
+    return this.#dir;
+  }
+
   create(name: string, sizeHint: number): SpoolWriter {
     const dir = this.#dir;
     if (!dir) return memorySpool.create(name, sizeHint);
@@ -53,6 +58,16 @@ export class OpfsSpool implements BlobSpool {
     const locks = navigator.locks;
     if (!locks) return;
     void locks.request(lockName(session), () => new Promise<never>(() => {}));
+    await OpfsSpool.sweepStale(session);
+  }
+
+  /**
+   * The removal part of `sweep`, safe to repeat: a worker that was just terminated (a cancel that
+   * did not stop in time) may still hold its files for a moment, so its successor looks again.
+   */
+  static async sweepStale(session: string): Promise<void> {
+    const locks = navigator.locks;
+    if (!locks) return;
     try {
       const held = new Set(((await locks.query()).held ?? []).map((l) => l.name));
       const spool = await opfsDir('spool');

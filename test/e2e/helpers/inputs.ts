@@ -1,5 +1,5 @@
 import { execFileSync, execSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -62,4 +62,20 @@ export function bigGzipLayer(): string {
 
 function hasCommand(c: string): boolean {
   try { execSync(`command -v ${c}`, { stdio: 'ignore', shell: '/bin/bash' }); return true; } catch { return false; }
+}
+
+/** An OCI archive with two gzip layers of real files from /usr (≈ 87 MB stored, 200 MB unpacked): long enough to cancel a conversion. */
+export function bigImage(): string {
+  return made('big-image.tar', (tmp) => execFileSync('python3', [MAKE, 'big', tmp]));
+}
+
+const ESTARGZ = join(ROOT, '../shared/fixtures/estargz');
+
+/** A fixture of ../shared/fixtures/estargz/manifest.json wrapped as a one-layer OCI archive with its annotations. */
+export function estargzImage(variant = 't1-basic.chunk4096'): { path: string; fixture: { toc_entries: number; toc_chunk_entries: number; verified_chunks: number; toc_digest: string; size: number } } {
+  const manifest = JSON.parse(readFileSync(join(ESTARGZ, 'manifest.json'), 'utf8')) as { outputs: { file: string; annotations: Record<string, string>; toc_entries: number; toc_chunk_entries: number; verified_chunks: number; toc_digest: string; size: number }[] };
+  const fixture = manifest.outputs.find((o) => o.file === `outputs/${variant}.esgz`);
+  if (!fixture) throw new Error(`no eStargz fixture ${variant}`);
+  const path = made(`estargz-${variant}.tar`, (tmp) => execFileSync('python3', [MAKE, 'wrap', tmp, join(ESTARGZ, fixture.file), JSON.stringify(fixture.annotations)]));
+  return { path, fixture };
 }

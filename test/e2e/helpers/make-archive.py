@@ -4,6 +4,8 @@
   make-archive.py small   OUT   3 layers: files, a symlink, an overwrite, a whiteout, a duplicate
   make-archive.py corrupt OUT   the same with gzip layers, layer 1 cut off half way through its stream
   make-archive.py many    OUT   one layer with 50 000 entries (for the virtualised tree)
+  make-archive.py wrap    OUT BLOB [ANNOTATIONS_JSON]   an OCI archive whose one layer is BLOB (gzip)
+  make-archive.py big     OUT   an OCI archive with two gzip layers of real files from /usr, ~200 MB unpacked
 
 The layout is `docker save`'s: manifest.json, <config>.json, <id>/layer.tar.
 """
@@ -128,6 +130,91 @@ def many_layers(count=50_000):
     return [('ADD many files /srv', members[:count])]
 
 
+def oci_archive(out, blobs, annotations=None):
+    """An OCI archive (oci-layout, index.json, blobs/sha256/...) with one gzip layer per blob."""
+    annotations = annotations or [None] * len(blobs)
+    diff_ids = []
+    for b in blobs:
+        h = hashlib.sha256()
+        with gzip.GzipFile(fileobj=io.BytesIO(b)) as g:
+            while True:
+                c = g.read(1 << 20)
+                if not c:
+                    break
+                h.update(c)
+        diff_ids.append('sha256:' + h.hexdigest())
+    config = json.dumps({
+        'architecture': 'amd64', 'os': 'linux', 'created': '2024-01-01T00:00:00Z',
+        'config': {'Cmd': ['/bin/sh']},
+        'rootfs': {'type': 'layers', 'diff_ids': diff_ids},
+        'history': [{'created': '2024-01-01T00:00:00Z', 'created_by': f'layer {i}'} for i in range(len(blobs))],
+    }).encode()
+    sha = lambda d: 'sha256:' + hashlib.sha256(d).hexdigest()
+    layers = []
+    for b, a in zip(blobs, annotations):
+        d = {'mediaType': 'application/vnd.oci.image.layer.v1.tar+gzip', 'digest': sha(b), 'size': len(b)}
+        if a:
+            d['annotations'] = a
+        layers.append(d)
+    manifest = json.dumps({
+        'schemaVersion': 2, 'mediaType': 'application/vnd.oci.image.manifest.v1+json',
+        'config': {'mediaType': 'application/vnd.oci.image.config.v1+json', 'digest': sha(config), 'size': len(config)},
+        'layers': layers,
+    }).encode()
+    index = json.dumps({'schemaVersion': 2, 'mediaType': 'application/vnd.oci.image.index.v1+json', 'manifests': [
+        {'mediaType': 'application/vnd.oci.image.manifest.v1+json', 'digest': sha(manifest), 'size': len(manifest),
+         'platform': {'architecture': 'amd64', 'os': 'linux'}}]}).encode()
+    with tarfile.open(out, 'w', format=tarfile.PAX_FORMAT) as t:
+        def add(name, data):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = MTIME
+            t.addfile(info, io.BytesIO(data))
+        add('oci-layout', b'{"imageLayoutVersion":"1.0.0"}')
+        seen = set()
+        for d in [config, manifest, *blobs]:
+            if sha(d) in seen:
+                continue
+            seen.add(sha(d))
+            add('blobs/sha256/' + sha(d)[7:], d)
+        add('index.json', index)
+
+
+def usr_layer(budget, skip=0):
+    """A gzip (level 1) tar of regular files under /usr, `budget` bytes of file data after skipping `skip`."""
+    import os
+    buf = io.BytesIO()
+    seen = 0
+    with gzip.GzipFile(fileobj=buf, mode='wb', compresslevel=1, mtime=0) as gz:
+        with tarfile.open(fileobj=gz, mode='w', format=tarfile.PAX_FORMAT) as t:
+            for root, dirs, files in os.walk('/usr'):
+                dirs.sort()
+                for f in sorted(files):
+                    p = os.path.join(root, f)
+                    if not os.path.isfile(p) or os.path.islink(p):
+                        continue
+                    try:
+                        size = os.path.getsize(p)
+                        if size > 20_000_000:
+                            continue
+                        seen += size
+                        if seen <= skip:
+                            continue
+                        with open(p, 'rb') as fh:
+                            info = tarfile.TarInfo(p.lstrip('/'))
+                            info.size = size
+                            info.mtime = MTIME
+                            info.mode = 0o644
+                            t.addfile(info, fh)
+                    except OSError:
+                        continue
+                    if seen - skip >= budget:
+                        break
+                if seen - skip >= budget:
+                    break
+    return buf.getvalue()
+
+
 def main():
     what, out = sys.argv[1], sys.argv[2]
     if what == 'small':
@@ -138,6 +225,12 @@ def main():
                        damage=lambda i, b: b[: len(b) // 2] if i == 1 else b)
     elif what == 'many':
         docker_archive(out, many_layers())
+    elif what == 'wrap':
+        blob = open(sys.argv[3], 'rb').read()
+        ann = json.loads(sys.argv[4]) if len(sys.argv) > 4 else None
+        oci_archive(out, [blob], [ann])
+    elif what == 'big':
+        oci_archive(out, [usr_layer(100_000_000), usr_layer(100_000_000, skip=100_000_000)])
     else:
         sys.exit(f'unknown kind {what}')
 
