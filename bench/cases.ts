@@ -27,6 +27,7 @@ import { openImage } from '../src/core/image/open-image.ts';
 import { analyzeImage } from '../src/core/analysis/analyze-image.ts';
 import type { CompressionPool } from '../src/core/compress/compression-pool.ts';
 import { writeEstargz } from '../src/core/formats/estargz/writer.ts';
+import { buildNydusLayer } from '../src/core/formats/nydus/build/layer.ts';
 
 export type InputName = 'tar' | 'gz' | 'zst' | 'gz-members' | 'zst-frames' | 'tar-64m' | 'tar-1g' | 'gz-1g';
 
@@ -235,9 +236,34 @@ export const CASES: BenchCase[] = [
       return estargzCase(await ctx.open('gz'), level, ctx.compressionPool?.());
     },
   })),
+  {
+    name: 'nydus: gz layer → Nydus layer (zstd, blake3, 1 MiB chunks, pool)', reference: 'zstd -3 -T2', input: 'gz', runs: 1,
+    async run(ctx) {
+      return nydusCase(await ctx.open('gz'), ctx.compressionPool?.());
+    },
+  },
   ...pieceSweep('gunzip', 'gz'),
   ...pieceSweep('unzstd-js', 'zst'),
 ];
+
+/**
+ * OCI gzip layer → one Nydus layer (what `convert --to nydus` does per layer): gunzip, tar,
+ * 1 MiB chunks with blake3 digests, zstd per chunk on the pool, the per-layer bootstrap from the
+ * wasm builder, the nydus tar counted (not kept). MB/s of uncompressed tar.
+ */
+async function nydusCase(src: ByteSource, pool: CompressionPool | undefined): Promise<CaseResult> {
+  let out = 0;
+  let tarBytes = 0;
+  try {
+    const r = await buildNydusLayer(decompress(src.stream(), 'gzip', { reopen: () => src.stream() }), (c) => void (out += c.length), {
+      compressChunk: pool ? (d, level) => pool.zstdFrame(d.slice(), level) : undefined,
+      onProgress: (n) => void (tarBytes = n),
+    });
+    return { bytes: r.uncompressedSize > 0 ? tarBytes : 0, extra: { ratio: +(out / tarBytes).toFixed(3), pool: pool?.size ?? 1, chunks: r.chunks, unique: r.uniqueChunks, blob: r.blobId.slice(0, 12) } };
+  } finally {
+    pool?.close();
+  }
+}
 
 /**
  * OCI gzip layer → eStargz (estargz.Build semantics): the layer is gunzipped twice (plan pass,

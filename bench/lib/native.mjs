@@ -41,6 +41,8 @@ function commands(inputs) {
     'b3sum': ['tar', `b3sum --num-threads 1 ${p('tar')} > /dev/null`, 'b3sum'],
     'gzip -6': ['tar-64m', `gzip -6 -n -c < ${p('tar-64m')} > /dev/null`, 'gzip'],
     'zstd -3 -T1': ['tar-64m', `zstd -3 -T1 -q -c < ${p('tar-64m')} > /dev/null`, 'zstd'],
+    // Issue 5's reference for OCI → Nydus: zstd over the whole uncompressed tar on both cores.
+    'zstd -3 -T2': ['tar', `zstd -3 -T2 -q -c < ${p('tar')} > /dev/null`, 'zstd'],
     'tar -tzf 1g': ['tar-1g', `tar -tzf ${p('gz-1g')} > /dev/null`, 'tar'],
     // estargz.Build of the same layer's tar, GOMAXPROCS 2 (both cores), output to a file it must write.
     'estargz-ref build L6 w2': ['tar', `'${ESTARGZ_REF}' build ${p('tar')} '${ROOT}/.cache/bench/ref.esgz' --workers 2 --level 6 > /dev/null`, 'estargz-ref'],

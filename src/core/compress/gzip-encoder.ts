@@ -33,8 +33,10 @@ export interface GzipEncoder {
  *
  * Why not CompressionStream('gzip'): it has no level, it cannot end a member without ending the
  * stream, and it is asynchronous, so member offsets would need a flush round trip per member.
- * It is not faster in Chromium either (39 vs 36 MB/s at level 6, toolchain notes §4; the bench
- * measures both). Headers carry MTIME 0 and no name, so output depends only on the input.
+ * Where none of that matters — a whole member or a whole layer at level 6, zlib's only level —
+ * the pool (compression-pool.ts) and the plain gzip layer writer use CompressionStream, which
+ * streams 2–2.5× faster than fflate in current Chromium and Node (bench/README.md). Headers carry
+ * MTIME 0 and no name, so output depends only on the input.
  */
 export function createGzipEncoder(o: GzipEncoderOptions): GzipEncoder {
   const level = o.level ?? 6;

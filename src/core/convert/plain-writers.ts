@@ -14,6 +14,9 @@ export function gzipLayerWriter(level: GzipLevel = 6): LayerFormatWriter {
     target: 'gzip',
     alreadyDone: (l) => (l.compression === 'gzip' && !l.estargz ? 'already gzip' : undefined),
     async write(ctx) {
+      // At level 6 (zlib's default, the only level it offers) the platform's zlib is 2–2.5× faster
+      // than fflate (bench/README.md); other levels need fflate.
+      if (level === 6 && typeof CompressionStream === 'function') return nativeGzip(ctx);
       const out: Uint8Array[] = [];
       const enc = createGzipEncoder({ level, ondata: (c) => out.push(c) });
       return copyTar(ctx, 'gzip', (c) => enc.push(c), () => enc.finish(), out);
@@ -28,7 +31,9 @@ export function zstdLayerWriter(level = 3): LayerFormatWriter {
     alreadyDone: (l) => (l.compression === 'zstd' && !l.nydus ? 'already zstd' : undefined),
     async write(ctx) {
       const out: Uint8Array[] = [];
-      const enc = await createZstdEncoder({ level, ondata: (c) => out.push(c) });
+      // High levels take seconds per 4 MiB frame, and a frame is one wasm call that cannot be
+      // interrupted: smaller frames keep cancel prompt (and cost little ratio at those levels).
+      const enc = await createZstdEncoder({ level, frameSize: level >= 10 ? 1 << 20 : 4 << 20, ondata: (c) => out.push(c) });
       return copyTar(ctx, 'zstd', (c) => enc.push(c), () => enc.finish(), out);
     },
   };
@@ -43,6 +48,37 @@ export function uncompressedLayerWriter(): LayerFormatWriter {
       return copyTar(ctx, 'none', (c) => out.push(c), () => {}, out);
     },
   };
+}
+
+async function nativeGzip(ctx: LayerWriteContext): Promise<WrittenLayer> {
+  const cs = new CompressionStream('gzip');
+  const writer = cs.writable.getWriter();
+  const reader = cs.readable.getReader();
+  const drained = (async () => {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      await ctx.sink(value);
+    }
+  })();
+  const diff = await createSha256();
+  let n = 0;
+  try {
+    for await (const chunk of ctx.tar()) {
+      checkAborted(ctx.signal, { file: ctx.file, layer: ctx.layer.index, offset: n, offsetSpace: 'uncompressed' });
+      diff.update(chunk);
+      n += chunk.length;
+      // The stream may keep the chunk until it is compressed: hand it a copy the tar reader cannot reuse.
+      await writer.write(chunk.slice());
+    }
+    await writer.close();
+    await drained;
+  } catch (e) {
+    await writer.abort(e).catch(() => {});
+    await drained.catch(() => {});
+    throw e;
+  }
+  return { compression: 'gzip', diffId: diff.digest() };
 }
 
 /** Streams the tar through an encoder whose output lands in `out`, draining it to the sink as it fills. */
