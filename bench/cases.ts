@@ -256,7 +256,7 @@ async function nydusCase(src: ByteSource, pool: CompressionPool | undefined): Pr
   let tarBytes = 0;
   try {
     const r = await buildNydusLayer(decompress(src.stream(), 'gzip', { reopen: () => src.stream() }), (c) => void (out += c.length), {
-      compressChunk: pool ? (d, level) => pool.zstdFrame(d.slice(), level) : undefined,
+      compressChunk: pool ? (d, level) => pool.zstdFrame(d, level) : undefined, parallelism: pool?.size,
       onProgress: (n) => void (tarBytes = n),
     });
     return { bytes: r.uncompressedSize > 0 ? tarBytes : 0, extra: { ratio: +(out / tarBytes).toFixed(3), pool: pool?.size ?? 1, chunks: r.chunks, unique: r.uniqueChunks, blob: r.blobId.slice(0, 12) } };

@@ -59,7 +59,7 @@ if (want('chromium')) {
     try {
       const list = await session.list();
       for (const { kind, ...c } of list.filter((x) => x.kind !== 'memory')) {
-        if (filter && !c.name.includes(filter)) continue;
+        if (filter && !filter.split("|").some((f) => c.name.includes(f))) continue;
         try {
           results.chromium.push({ runtime: 'chromium', ...c, ...(await session.run(c.name)) });
         } catch (e) {

@@ -53,7 +53,7 @@ function commands(inputs) {
 export function runNative(inputs, { runs = 3, filter, log = console.error } = {}) {
   const out = {};
   for (const [name, [basis, cmd, tool]] of Object.entries(commands(inputs))) {
-    if (filter && !name.includes(filter)) continue;
+    if (filter && !filter.split("|").some((f) => name.includes(f))) continue;
     if (tool === 'estargz-ref' ? !ensureEstargzRef(log) : !has(tool)) {
       log(`bench: ${tool} not installed, skipping "${name}"`);
       continue;

@@ -49,7 +49,7 @@ if (mode === 'memory') {
     memory: { baseRss: base.rss, peakRss, peakArrayBuffers: peakBuffers, vmHwm: vmHwm() } });
 } else {
   for (const c of [...CASES, ...NODE_REFERENCE_CASES]) {
-    if (filter && !c.name.includes(filter)) continue;
+    if (filter && !filter.split("|").some((f) => c.name.includes(f))) continue;
     try {
       emit({ runtime: 'node', name: c.name, input: c.input, reference: c.reference, ...(await time(c)) });
     } catch (e) {

@@ -85,7 +85,8 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'ls': {
         const tsv = args.flags.has('tsv');
-        const r = await analyzeImage(img, { signal: ac.signal, onProgress, contentHash });
+        // A Nydus image's blobs are not hashed whole for a listing (their bootstraps suffice).
+        const r = await analyzeImage(img, { signal: ac.signal, onProgress, contentHash, nydusDigests: false });
         clearProgress(quiet);
         if (tsv) { process.stdout.write(mergedTreeTsv(r.tree)); return 0; }
         const nodes = layer === undefined ? r.trees.merged : r.trees.layers[layer];
@@ -96,7 +97,8 @@ async function main(argv: string[]): Promise<number> {
       case 'cat': {
         const path = rest[0];
         if (!path) throw new UsageError('cat needs PATH');
-        const r = await analyzeImage(img, { signal: ac.signal, onProgress, contentHash });
+        // Nydus: only the bootstraps and the file's chunks are read (no whole-blob digest pass).
+        const r = await analyzeImage(img, { signal: ac.signal, onProgress, contentHash, nydusDigests: false });
         clearProgress(quiet);
         const want = path.replace(/^\/+/, '').replace(/\/+$/, '');
         const nodes = layer === undefined ? r.trees.merged : r.trees.layers[layer];

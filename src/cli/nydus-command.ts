@@ -9,12 +9,21 @@ import { verifyToc } from '../core/formats/nydus/layer-blob.ts';
 import type { BlobMeta } from '../core/formats/nydus/blob-meta.ts';
 import type { BlobInfo } from '../core/formats/nydus/types.ts';
 import { UsageError, type ParsedArgs } from './args.ts';
-import { fromPath } from './node-sources.ts';
+import { fromPath, inputFromPath, tempDirSpool } from './node-sources.ts';
+import { fromUrl } from '../core/bytes/http-source.ts';
+import { openImage } from '../core/image/open-image.ts';
+import type { OpenedImage } from '../core/image/opened-image.ts';
+import { toLayerlabError } from '../core/errors.ts';
+import { byteString } from '../core/analysis/tar-path.ts';
+import {
+  checkNydusImage, loadNydusBootstrap, nydusLayout, nydusSummary, readNydusFile, type LoadedBootstrap, type NydusLayout,
+} from '../core/analysis/nydus-image.ts';
 
 export const NYDUS_USAGE = `  layerlab nydus inspect SRC [--tree] [--json]               superblocks, blob table, prefetch, tree summary
   layerlab nydus check SRC [--blob DIR|FILE] [--layers D,…]  tree, chunk references, blob ids, chunk digests
   layerlab nydus cat SRC PATH [--blob FILE|DIR]              one file, fetching only its chunks
-    (SRC: a RAFS v5/v6 bootstrap, a per-layer nydus blob, or a bootstrap layer .tar.gz)`;
+    (SRC: a whole Nydus image — OCI archive or layout —, a RAFS v5/v6 bootstrap, a per-layer
+     nydus blob, or a bootstrap layer .tar.gz)`;
 
 /** Flags of `nydus` that take a value. */
 export const NYDUS_VALUED = ['blob', 'layers'];
@@ -25,6 +34,14 @@ export async function nydusCommand(args: ParsedArgs, signal: AbortSignal): Promi
   if (sub !== 'inspect' && sub !== 'check' && sub !== 'cat') throw new UsageError('nydus needs inspect, check or cat');
   if (!src) throw new UsageError(`nydus ${sub} needs SRC`);
   if (sub === 'cat' && !path) throw new UsageError('nydus cat needs PATH');
+  const image = await openNydusImage(src, signal);
+  if (image) {
+    try {
+      return await imageCommand(sub, image.img, image.layout, path, args, signal);
+    } finally {
+      image.dispose();
+    }
+  }
   const source = await fromPath(src);
   const opened = await openNydus(source, { signal });
   const blobFlag = args.flags.get('blob');
@@ -56,6 +73,75 @@ export async function nydusCommand(args: ParsedArgs, signal: AbortSignal): Promi
       const c = r.counts;
       out(`RAFS v${opened.bootstrap.version}: ${c.dirs} dirs, ${c.files} files (+${c.hardlinkNames} hardlink names), ${c.symlinks} symlinks, ${c.other} other; ${c.uniqueChunks} unique chunks`);
       for (const v of r.verified) out(`blob ${v.blob} ${v.id}: ${v.available ? `${v.chunks} chunk(s) read and verified` : 'data not given (--blob): chunk digests not checked'}`);
+      out(ok ? 'OK' : 'FAILED');
+      return ok ? 0 : 1;
+    }
+  }
+}
+
+/** SRC as a whole Nydus image (manifest whose last layer is a bootstrap layer), or undefined. */
+async function openNydusImage(src: string, signal: AbortSignal) {
+  const spool = tempDirSpool();
+  try {
+    const input = /^https?:\/\//.test(src) ? { kind: 'file' as const, source: await fromUrl(src, { signal }) } : await inputFromPath(src);
+    const img = await openImage(input, { spool, signal, contentHash: 'none' });
+    const layout = nydusLayout(img);
+    if (layout?.kind === 'image') return { img, layout, dispose: () => spool.dispose() };
+  } catch (e) {
+    if (toLayerlabError(e).code === 'ABORTED') throw e;
+  }
+  spool.dispose();
+  return undefined;
+}
+
+/**
+ * `nydus inspect|check|cat` of a whole image: the bootstrap layer's image.boot is the bootstrap,
+ * the blob layers its data; each blob layer's own bootstrap and TOC are read too.
+ */
+async function imageCommand(sub: 'inspect' | 'check' | 'cat', img: OpenedImage, layout: NydusLayout, path: string | undefined, args: ParsedArgs, signal: AbortSignal): Promise<number> {
+  const merged = await loadNydusBootstrap(img, layout.bootstrapLayer, signal);
+  const ids = (b: BlobInfo) => merged.blobIds[b.index];
+  const opened: OpenedNydus = { kind: 'bootstrap-layer', bootstrap: merged.boot, blobMetas: new Map() };
+  switch (sub) {
+    case 'inspect': {
+      if (args.flags.has('tree')) { process.stdout.write(treeListingTsv(merged.boot)); return 0; }
+      const perLayer = new Map<number, LoadedBootstrap>();
+      for (const l of layout.blobLayers) perLayer.set(l, await loadNydusBootstrap(img, l, signal));
+      const sum = nydusSummary(layout, merged, perLayer, merged.boot.size);
+      if (args.flags.has('json')) {
+        out(JSON.stringify({ image: { manifestDigest: img.manifestDigest, bootstrapLayer: layout.bootstrapLayer, blobLayers: layout.blobLayers, summary: sum },
+          ...inspectJson(opened) as object, blobs: merged.boot.blobs.map((x) => ({ ...x, effectiveId: ids(x), layer: merged.blobLayer[x.index] })) }, null, 2));
+        return 0;
+      }
+      out(`image ${img.manifestDigest ?? img.name}: ${layout.blobLayers.length} blob layer(s), bootstrap in layer ${layout.bootstrapLayer} (${img.layers[layout.bootstrapLayer].descriptor.digest})`);
+      out(inspectText(opened).replace(/^bootstrap-layer: /, 'image bootstrap: '));
+      out(`chunks: ${sum.chunks.refs} references, ${sum.chunks.unique} distinct, ${sum.chunks.uncompressedBytes} bytes uncompressed, ${sum.chunks.compressedBytes} compressed`);
+      for (const l of sum.layers) {
+        out(`layer ${l.layer} ${l.blobId}: ${l.storedChunks} chunk(s) stored (${l.storedCompressedBytes} bytes), ${l.chunkRefs} referenced, ${l.dedupChunks} from lower layers (${l.dedupBytes} bytes)`);
+      }
+      return 0;
+    }
+    case 'cat': {
+      const key = byteString(new TextEncoder().encode((path ?? '').replace(/^\/+/, '').replace(/\/+$/, '')));
+      const bytes = await readNydusFile(img, layout.bootstrapLayer, key, { signal });
+      await new Promise<void>((res, rej) => process.stdout.write(bytes, (e) => (e ? rej(e) : res())));
+      return 0;
+    }
+    case 'check': {
+      const r = await checkNydusImage(img, layout.bootstrapLayer, { signal });
+      let ok = r.ok;
+      for (const f of r.findings) out(`${f.severity}: ${f.message}${f.path ? ` (${f.path})` : ''}`);
+      const c = r.counts;
+      out(`RAFS v${merged.boot.version} image bootstrap: ${c.dirs} dirs, ${c.files} files (+${c.hardlinkNames} hardlink names), ${c.symlinks} symlinks, ${c.other} other; ${c.uniqueChunks} unique chunks`);
+      for (const v of r.verified) out(`blob ${v.blob} ${v.id} (layer ${merged.blobLayer[v.blob] ?? '?'}): ${v.available ? `${v.chunks} chunk(s) read and verified` : 'not in the image: chunk digests not checked'}`);
+      // Each blob layer: its own bootstrap (structure and chunk references) and its TOC against its records.
+      for (const l of layout.blobLayers) {
+        const lr = await checkNydusImage(img, l, { signal });
+        const bad = lr.findings.filter((f) => f.severity === 'error');
+        for (const f of bad) out(`layer ${l}: error: ${f.message}${f.path ? ` (${f.path})` : ''}`);
+        if (!lr.ok) ok = false;
+        out(`layer ${l}: own bootstrap ${lr.ok ? 'ok' : 'FAILED'}, TOC ${lr.toc?.length ? lr.toc.every((t) => t.result === 'ok') ? `${lr.toc.length} entries ok` : 'mismatch' : 'absent'}`);
+      }
       out(ok ? 'OK' : 'FAILED');
       return ok ? 0 : 1;
     }

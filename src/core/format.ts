@@ -72,6 +72,7 @@ export function baseName(path: string): string {
 export function shortMediaType(mt: string): string {
   if (!mt) return '–';
   return mt
+    .replace('application/vnd.oci.image.layer.nydus.blob.v1', 'nydus blob')
     .replace('application/vnd.oci.image.layer.v1.', 'oci ')
     .replace('application/vnd.docker.image.rootfs.diff.', 'docker ')
     .replace('application/vnd.oci.image.layer.nondistributable.v1.', 'oci nondistributable ')

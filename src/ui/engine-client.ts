@@ -5,6 +5,7 @@ import type { EngineApi } from '../worker/api.ts';
 import type {
   AnalyzeOutcome, AnalyzeRequest, CacheListing, ConversionEstimate, ConvertOutcome, ConvertProgress, ConvertRequest, EngineInput,
   EstargzTocView, EstargzVerifyResult, ExportInfo, FileChunk, FileRange, ImageRef, JobId, JobProgress,
+  NydusBootstrapView, NydusCheckView, NydusFileView,
 } from '../worker/protocol.ts';
 import type { ConvertSettings } from '../core/convert/writers.ts';
 
@@ -73,9 +74,9 @@ export class EngineClient {
     return this.#job(signal, onProgress, (api, job, cb) => api.layerTree(job, image, layer, cb));
   }
 
-  readFile(signal: AbortSignal, image: ImageRef, node: Pick<TreeNode, 'path' | 'content'>, range: FileRange, onProgress?: Progress): Promise<FileChunk> {
+  readFile(signal: AbortSignal, image: ImageRef, node: Pick<TreeNode, 'path' | 'content'> & { rawPath?: Uint8Array }, range: FileRange, onProgress?: Progress): Promise<FileChunk> {
     // Send only what the engine needs from the node, not its xattrs and the rest.
-    const n = { path: node.path, content: node.content };
+    const n = { path: node.path, content: node.content, ...(node.rawPath && { rawPath: node.rawPath }) };
     return this.#job(signal, onProgress, (api, job, cb) => api.readFile(job, image, n, range, cb));
   }
 
@@ -93,6 +94,19 @@ export class EngineClient {
 
   verifyEstargz(signal: AbortSignal, image: ImageRef, layer: number, onProgress?: Progress): Promise<EstargzVerifyResult> {
     return this.#job(signal, onProgress, (api, job, cb) => api.verifyEstargz(job, image, layer, cb));
+  }
+
+  nydusBootstrap(signal: AbortSignal, image: ImageRef, which: number | 'merged', onProgress?: Progress): Promise<NydusBootstrapView> {
+    return this.#job(signal, onProgress, (api, job, cb) => api.nydusBootstrap(job, image, which, cb));
+  }
+
+  nydusFile(signal: AbortSignal, image: ImageRef, which: number | 'merged', node: Pick<TreeNode, 'path' | 'rawPath'>): Promise<NydusFileView> {
+    const n = { path: node.path, ...(node.rawPath && { rawPath: node.rawPath }) };
+    return this.#job(signal, undefined, (api, job) => api.nydusFile(job, image, which, n));
+  }
+
+  nydusCheck(signal: AbortSignal, image: ImageRef, which: number | 'merged', onProgress?: Progress): Promise<NydusCheckView> {
+    return this.#job(signal, onProgress, (api, job, cb) => api.nydusCheck(job, image, which, cb));
   }
 
   exportsList(): Promise<ExportInfo[]> {

@@ -21,6 +21,7 @@ import { progressSink, type ProgressSink } from './job-progress.ts';
 import type {
   AnalyzeOutcome, AnalyzeRequest, CacheListing, ConversionEstimate, ConvertOutcome, ConvertProgress, ConvertRequest, EngineInput,
   EstargzTocView, EstargzVerifyResult, ExportInfo, FileChunk, FileRange, ImageRef, JobId, JobProgress,
+  NydusBootstrapView, NydusCheckView, NydusFileView,
 } from './protocol.ts';
 import type { ImageReport } from '../core/analysis/report.ts';
 import type { ConvertSettings } from '../core/convert/writers.ts';
@@ -32,6 +33,8 @@ import { estimateConversion } from './convert/estimate.ts';
 import { EXPORTS_DIR, runConvert } from './convert/run-convert.ts';
 import { entriesOf, opfsRemove } from './cache/opfs.ts';
 import { sniffContent } from './sniff-content.ts';
+import { nydusBootstrapView, nydusCheckView, nydusFileView } from './nydus.ts';
+import { byteString } from '../core/analysis/tar-path.ts';
 import { offloadedSha256 } from './hash-offload/offloaded-sha256.ts';
 
 /** Layer digests are hashed on the other core while this one decompresses and parses. */
@@ -80,14 +83,16 @@ export const api = {
    * Reads `range` of a file node (merged or per-layer: the node says which layer holds the
    * bytes). A compressed layer is decompressed from its start, so this is a long operation too.
    */
-  readFile(job: JobId, ref: ImageRef, node: Pick<TreeNode, 'path' | 'content'>, range: FileRange,
+  readFile(job: JobId, ref: ImageRef, node: Pick<TreeNode, 'path' | 'content' | 'rawPath'>, range: FileRange,
     onProgress?: RemoteProgress): Promise<FileChunk> {
     return withProgress(job, onProgress, async (signal, progress) => {
       const c = node.content;
       if (!c) throw new LayerlabError('NOT_FOUND', `${node.path} has no content to read`, { entry: node.path });
       const img = await openedImage(images.get(ref), signal, progress);
-      const counted = countingImage(img, c.layer, (done, total) =>
-        progress({ phase: 'layers', layer: c.layer, layerDone: done, layerTotal: total, done, total, message: `reading ${node.path} from layer ${c.layer}` }));
+      // Nydus: the file's chunks may lie in any blob layer; count them all.
+      const counted = countingImage(img, c.bootstrap !== undefined ? 'all' : c.layer, (done, total) =>
+        progress({ phase: 'layers', layer: c.layer, layerDone: done, layerTotal: total, done, total,
+          message: c.bootstrap !== undefined ? `reading the chunks of ${node.path}` : `reading ${node.path} from layer ${c.layer}` }));
       let bytes = await readLayerFile(counted, node, { offset: range.offset, length: range.length, signal });
       // Transfer, never share: the bytes may be a view into a buffer the engine keeps.
       if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) bytes = bytes.slice();
@@ -161,6 +166,33 @@ export const api = {
       } catch (err) {
         throw toLayerlabError(err).withContext(where);
       }
+    });
+  },
+
+  /** A Nydus bootstrap for the inspector: the image's (`'merged'`) or a blob layer's own. */
+  nydusBootstrap(job: JobId, ref: ImageRef, which: number | 'merged', onProgress?: RemoteProgress): Promise<NydusBootstrapView> {
+    return withProgress(job, onProgress, async (signal, progress) => {
+      const img = await openedImage(images.get(ref), signal, progress);
+      progress({ phase: 'open', layerDone: 0, layerTotal: 0, done: 0, total: 0, message: 'reading the bootstrap' });
+      return nydusBootstrapView(img, which, signal);
+    });
+  },
+
+  /** One file of a Nydus bootstrap: its inode and chunks (a CI array may be fetched for them). */
+  nydusFile(job: JobId, ref: ImageRef, which: number | 'merged', node: Pick<TreeNode, 'path' | 'rawPath'>, onProgress?: RemoteProgress): Promise<NydusFileView> {
+    return withProgress(job, onProgress, async (signal, progress) => {
+      const img = await openedImage(images.get(ref), signal, progress);
+      return nydusFileView(img, which, byteString(node.rawPath ?? new TextEncoder().encode(node.path)), signal);
+    });
+  },
+
+  /** `nydus-image check` and more over a bootstrap, with every chunk of the blobs at hand read and verified. */
+  nydusCheck(job: JobId, ref: ImageRef, which: number | 'merged', onProgress?: RemoteProgress): Promise<NydusCheckView> {
+    return withProgress(job, onProgress, async (signal, progress) => {
+      const img = await openedImage(images.get(ref), signal, progress);
+      const counted = countingImage(img, 'all', (done, total) =>
+        progress({ phase: 'layers', layerDone: done, layerTotal: total, done, total, message: `read ${mb(done)} of the blobs` }));
+      return nydusCheckView(counted, which, signal);
     });
   },
 

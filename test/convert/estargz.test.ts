@@ -1,20 +1,19 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { ROOT, layerlab, run } from '../helpers/cli.ts';
+import { layerlab, run } from '../helpers/cli.ts';
 import { refFields, runRef } from '../estargz/estargz-ref.ts';
+import { CORPUS, convert, expectJson } from './support.ts';
 
 /**
  * OCI ⇄ eStargz at the image level, on real images of the corpus (../shared/tools/corpus),
  * judged by the reference library (estargz-ref, stargz-snapshotter's estargz package as Debian
  * ships it), skopeo, and the corpus' own diffIDs and trees.
  */
-const CORPUS = resolve(ROOT, '.cache/corpus');
 const IMG = (name: string, rel = 'image') => join(CORPUS, name, rel);
-const expectJson = (name: string) => JSON.parse(readFileSync(join(CORPUS, name, 'expect.json'), 'utf8'));
 const diffIds = (j: { layers: { diffID: string }[] }) => j.layers.map((l) => l.diffID);
 
 let out: string;
@@ -22,11 +21,6 @@ beforeAll(() => {
   out = mkdtempSync(join(tmpdir(), 'layerlab-esgz-'));
 });
 
-function convert(...args: string[]) {
-  const r = layerlab('convert', ...args, '--json');
-  expect(r.status, r.stderr).toBe(0);
-  return JSON.parse(r.stdout);
-}
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 /** A blob of an OCI archive, read with GNU tar (not with our reader). */
 function blobOf(archive: string, digest: string): Buffer {

@@ -1,8 +1,8 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { ROOT, layerlab, run } from '../helpers/cli.ts';
+import { join } from 'node:path';
+import { layerlab, run } from '../helpers/cli.ts';
 import { openImage } from '../../src/core/image/open-image.ts';
 import { convertImage, finishOutput } from '../../src/core/convert/convert-image.ts';
 import { layoutSink } from '../../src/core/convert/layout-sink.ts';
@@ -11,31 +11,19 @@ import { zstdLayerWriter } from '../../src/core/convert/plain-writers.ts';
 import { memorySpool } from '../../src/core/store/blob-spool.ts';
 import { directoryFromPath } from '../../src/cli/node-sources.ts';
 import { LayerlabError } from '../../src/core/errors.ts';
+import { convert, corpusImage, expectJson, expectTree } from './support.ts';
 
 /**
  * The conversion spine with the plain encodings (tar, tar+gzip, tar+zstd), on real images of the
  * corpus (../shared/tools/corpus). Independent truth: the corpus' own expect-tree.tsv and diffIDs,
  * skopeo reading (and digest-checking) every output, and the zstd / gzip CLIs.
  */
-const CORPUS = resolve(ROOT, '.cache/corpus');
-const img = (name: string) => {
-  const row = readFileSync(join(CORPUS, 'corpus.tsv'), 'utf8').trim().split('\n').map((l) => l.split('\t')).find((r) => r[0] === name);
-  if (!row) throw new Error(`${name} is not in the corpus: run test/corpus/ensure-corpus.sh`);
-  return join(CORPUS, row[2]);
-};
-const expectTree = (name: string) => readFileSync(join(CORPUS, name, 'expect-tree.tsv'), 'utf8');
-const expectJson = (name: string) => JSON.parse(readFileSync(join(CORPUS, name, 'expect.json'), 'utf8'));
+const img = corpusImage;
 
 let out: string;
 beforeAll(() => {
   out = mkdtempSync(join(tmpdir(), 'layerlab-convert-'));
 });
-
-function convert(...args: string[]) {
-  const r = layerlab('convert', ...args, '--json');
-  expect(r.status, r.stderr).toBe(0);
-  return JSON.parse(r.stdout);
-}
 
 function inspect(path: string, ...more: string[]) {
   const r = layerlab('inspect', path, '--json', ...more);

@@ -13,6 +13,7 @@ import { createContentHasher, type ContentHashKind } from '../digest/content-has
 import { mapHistory, summarizeConfig } from './config-summary.ts';
 import { buildLayerTree, buildMergedTree } from './tree-nodes.ts';
 import { displayPath } from './tar-path.ts';
+import { NydusScanner, nydusLayout, nydusSummary, type LoadedBootstrap } from './nydus-image.ts';
 
 export interface AnalyzeOptions extends LongOperation {
   /** Per-file content hash for duplicates and change detection (default xxh128). */
@@ -21,6 +22,11 @@ export interface AnalyzeOptions extends LongOperation {
   trees?: boolean;
   /** Where layer digests are hashed (see ScanOptions.digestHasher). */
   digestHasher?: LayerHasherFactory;
+  /**
+   * Nydus blob layers: hash each blob whole to check its digest (default true). `false` leaves
+   * the blobs unread (only their tails and bootstraps are fetched): `cat` of one file.
+   */
+  nydusDigests?: boolean;
 }
 
 export interface AnalysisResult {
@@ -49,17 +55,29 @@ export async function analyzeImage(img: OpenedImage, o: AnalyzeOptions = {}): Pr
   const layers: LayerReport[] = [];
   const problems: LayerlabError[] = [...img.problems];
   let before = 0;
+  // A Nydus input: blob layers are read through their bootstraps, never as tars (./nydus-image.ts).
+  const nydus = nydusLayout(img);
+  const nydusScanner = nydus && new NydusScanner(img, { signal: o.signal, hasher, digests: o.nydusDigests, digestHasher: o.digestHasher });
+  const nydusBoots = new Map<number, LoadedBootstrap>();
 
   for (const layer of img.layers) {
     checkAborted(o.signal, { layer: layer.index });
+    const onBytes = (n: number) => progress({ phase: 'layers', layer: layer.index, layerDone: n, layerTotal: layer.source.size, done: before + n, total });
     const reuse = layer.prescan?.contentHash === (o.contentHash ?? 'xxh128') ? layer.prescan.scan : undefined;
-    const scan = reuse ?? await scanLayer(layer, {
-      signal: o.signal, hasher, digestHasher: o.digestHasher,
-      onBytes: (n) => progress({ phase: 'layers', layer: layer.index, layerDone: n, layerTotal: layer.source.size, done: before + n, total }),
-    });
+    let scan: LayerScan;
+    const viaBootstrap = nydusScanner && (nydus.blobLayers.includes(layer.index) || nydus.kind === 'bootstrap');
+    if (viaBootstrap) {
+      const r = await nydusScanner.scanLayer(layer, onBytes);
+      scan = r.scan;
+      if (r.loaded) nydusBoots.set(layer.index, r.loaded);
+    } else {
+      scan = reuse ?? await scanLayer(layer, { signal: o.signal, hasher, digestHasher: o.digestHasher, onBytes });
+    }
     before += layer.source.size;
     scans.push(scan);
-    changes.push(tree.applyLayer(layer.index, scan));
+    // The bootstrap layer of a Nydus image holds image/image.boot, not files of the image.
+    const isBootstrapLayer = nydus?.kind === 'image' && layer.index === nydus.bootstrapLayer;
+    changes.push((isBootstrapLayer ? new MergedTree() : tree).applyLayer(layer.index, scan));
     problems.push(...scan.warnings);
 
     const d = layer.descriptor;
@@ -93,7 +111,7 @@ export async function analyzeImage(img: OpenedImage, o: AnalyzeOptions = {}): Pr
           { file: layer.path, layer: layer.index, layerDigest: d.digest }));
       }
     }
-    if (complete && layer.expectedDiffId) {
+    if (complete && layer.expectedDiffId && scan.diffID) {
       lr.diffIDCheck = scan.diffID === layer.expectedDiffId ? 'ok' : 'mismatch';
       if (lr.diffIDCheck === 'mismatch') {
         problems.push(new LayerlabError('DIGEST_MISMATCH', `layer ${layer.index} diffID mismatch: the config says ${layer.expectedDiffId}, the uncompressed layer is ${scan.diffID}`,
@@ -104,6 +122,7 @@ export async function analyzeImage(img: OpenedImage, o: AnalyzeOptions = {}): Pr
       problems.push(new LayerlabError('UNSUPPORTED', `layer ${layer.index} has ${scan.sparseEntries} GNU sparse member(s); their sizes are counted, their contents are not expanded`,
         { file: layer.path, layer: layer.index }));
     }
+    if (viaBootstrap) lr.lazyFormat = 'nydus';
     if (!layer.openError && scan.format === 'gzip') problems.push(...await describeLazyFormat(layer, lr, o.signal));
     if (scan.error) {
       lr.error = scan.error.toJSON();
@@ -113,11 +132,34 @@ export async function analyzeImage(img: OpenedImage, o: AnalyzeOptions = {}): Pr
   }
   progress({ phase: 'merge', layerDone: 0, layerTotal: 0, done: total, total });
 
+  // Nydus image: the merged tree is the image bootstrap's (what a Nydus mount shows); the OCI
+  // merge of the per-layer bootstraps (`tree` so far) still gives changes and waste.
+  let shown = tree;
+  let nydusReport: ImageReport['nydus'];
+  if (nydus && nydusScanner) {
+    try {
+      let merged = nydusBoots.get(nydus.bootstrapLayer);
+      if (nydus.kind === 'image') {
+        const m = await nydusScanner.scanMerged(nydus.bootstrapLayer);
+        merged = m.loaded;
+        shown = new MergedTree();
+        shown.applyLayer(nydus.bootstrapLayer, m.scan);
+        problems.push(...compareNydusMerge(tree, shown, img.layers[nydus.bootstrapLayer].path));
+      }
+      const perLayer = new Map([...nydusBoots].filter(([l]) => nydus.blobLayers.includes(l)));
+      if (merged) nydusReport = nydusSummary(nydus, merged, perLayer, merged.boot.size);
+    } catch (e) {
+      const err = toLayerlabError(e, { file: img.layers[nydus.bootstrapLayer]?.path, layer: nydus.bootstrapLayer });
+      if (err.code === 'ABORTED') throw err;
+      problems.push(err);
+    }
+  }
+
   // Reachable copies: those a file or hard link node of the final tree shows (corpus README, wastedBytes).
   const merged: MergedStats = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, char: 0, block: 0, fifo: 0, totalBytes: 0 };
   const visible = new Set<object>();
   const largest: { key: string; size: number; layer: number }[] = [];
-  for (const [key, node] of tree.walk()) {
+  for (const [key, node] of shown.walk()) {
     countMerged(merged, node);
     if (node.copy && !visible.has(node.copy.entry)) {
       visible.add(node.copy.entry);
@@ -125,9 +167,19 @@ export async function analyzeImage(img: OpenedImage, o: AnalyzeOptions = {}): Pr
     }
     if (node.kind === 'file' && node.entry) largest.push({ key, size: node.entry.size, layer: node.layer });
   }
-  scans.forEach((s, i) => {
-    for (const e of s.entries) if (e.kind === 'file' && !visible.has(e)) layers[i].wastedBytes += e.size;
-  });
+  if (shown === tree) {
+    scans.forEach((s, i) => {
+      for (const e of s.entries) if (e.kind === 'file' && !visible.has(e)) layers[i].wastedBytes += e.size;
+    });
+  } else {
+    // Visible copies are those of the OCI merge of the per-layer bootstraps; the bootstrap layer's own files are not the image's.
+    const seen = new Set<object>();
+    for (const [, node] of tree.walk()) if (node.copy) seen.add(node.copy.entry);
+    scans.forEach((s, i) => {
+      if (i === nydus?.bootstrapLayer) return;
+      for (const e of s.entries) if (e.kind === 'file' && !seen.has(e)) layers[i].wastedBytes += e.size;
+    });
+  }
   largest.sort((a, b) => b.size - a.size || byteOrder(a.key, b.key));
   largest.length = Math.min(largest.length, LARGEST_KEPT);
 
@@ -138,7 +190,8 @@ export async function analyzeImage(img: OpenedImage, o: AnalyzeOptions = {}): Pr
     problems.push(new LayerlabError('BAD_JSON', `the config history has ${history.rows.filter((r) => !r.emptyLayer).length} non-empty entries for ${img.layers.length} layers; history is shown unmapped`, { file: img.name }));
   }
   const trees = o.trees === false ? { merged: [], layers: [] }
-    : { merged: buildMergedTree(tree), layers: scans.map((s, i) => buildLayerTree(i, s, changes[i])) };
+    : { merged: buildMergedTree(shown), layers: scans.map((s, i) => buildLayerTree(i, s, changes[i])) };
+  if (nydus && o.trees !== false) markNydusTrees(trees, nydus, tree, shown, nydusBoots);
   const report: ImageReport = {
     schema: 1,
     source: { name: img.name, kind: img.kind, size: img.size },
@@ -159,8 +212,55 @@ export async function analyzeImage(img: OpenedImage, o: AnalyzeOptions = {}): Pr
     wastedBytes,
     problems: problems.map((p) => p.toJSON()),
   };
+  if (nydusReport) report.nydus = nydusReport;
   progress({ phase: 'done', layerDone: 0, layerTotal: 0, done: total, total });
-  return { report, trees, tree, scans };
+  return { report, trees, tree: shown, scans };
+}
+
+/**
+ * Nydus trees: file bytes are read through a bootstrap (`content.bootstrap`), not at a tar
+ * offset. Merged nodes come from the image bootstrap; the layer that made each one (and what it
+ * replaced) is taken from the OCI merge of the per-layer bootstraps.
+ */
+function markNydusTrees(trees: AnalysisResult['trees'], nydus: NonNullable<ReturnType<typeof nydusLayout>>, oci: MergedTree, shown: MergedTree,
+  boots: Map<number, LoadedBootstrap>): void {
+  const readable = (layer: number) => nydus.kind !== 'bootstrap' && (layer === nydus.bootstrapLayer || boots.has(layer));
+  const mark = (nodes: TreeNode[], bootLayer: number) => {
+    for (const t of nodes) {
+      if (!t.content) continue;
+      if (!readable(bootLayer)) { delete t.content; continue; }
+      t.content = { layer: t.layer, dataOffset: 0, size: t.content.size, bootstrap: bootLayer };
+      delete t.dataOffset;
+      delete t.headerOffset;
+    }
+  };
+  if (shown !== oci) {
+    const byPath = new Map<string, MergeNode>();
+    for (const [key, node] of oci.walk()) byPath.set(displayKey(key), node);
+    for (const t of trees.merged) {
+      const n = byPath.get(t.path);
+      if (!n) continue;
+      t.layer = n.layer;
+      if (n.implicit) t.implicit = true;
+      if (n.overrides?.length) { t.overrides = n.overrides.filter((l) => l >= 0); t.change = 'modified'; } else { delete t.overrides; t.change = 'added'; }
+    }
+    mark(trees.merged, nydus.bootstrapLayer);
+  } else {
+    mark(trees.merged, nydus.bootstrapLayer);
+  }
+  for (const l of nydus.blobLayers) if (trees.layers[l]) mark(trees.layers[l], l);
+}
+
+/** The image bootstrap against the OCI merge of the per-layer bootstraps (spec §8.4 merged-image checks). */
+function compareNydusMerge(oci: MergedTree, shown: MergedTree, file: string): LayerlabError[] {
+  const a = new Map<string, string>(), b = new Map<string, string>();
+  for (const [k, n] of oci.walk()) a.set(k, n.kind);
+  for (const [k, n] of shown.walk()) b.set(k, n.kind);
+  const diff: string[] = [];
+  for (const [k, kind] of b) if (a.get(k) !== kind && kind !== 'hardlink' && a.get(k) !== 'hardlink') diff.push(`${displayKey(k)} (${a.has(k) ? `${a.get(k)} → ${kind}` : 'only in the bootstrap'})`);
+  for (const k of a.keys()) if (!b.has(k)) diff.push(`${displayKey(k)} (missing from the bootstrap)`);
+  if (!diff.length) return [];
+  return [new LayerlabError('BAD_LAZY_FORMAT', `the Nydus bootstrap's tree differs from the OCI merge of the layers' own bootstraps in ${diff.length} path(s): ${diff.slice(0, 5).join(', ')}${diff.length > 5 ? ', …' : ''}`, { file })];
 }
 
 /**

@@ -3,6 +3,8 @@ import { decompress } from '../compress/decompress.ts';
 import { detectCompression } from '../compress/sniff.ts';
 import type { OpenedImage } from '../image/opened-image.ts';
 import type { TreeNode } from './report.ts';
+import { readNydusFile } from './nydus-image.ts';
+import { byteString } from './tar-path.ts';
 
 /** Largest file the viewer reads whole; beyond this the caller asks for a range. */
 export const MAX_WHOLE_READ = 256 << 20;
@@ -12,10 +14,18 @@ export const MAX_WHOLE_READ = 256 << 20;
  * has no index, so the layer is decompressed from the start up to the file and then stopped;
  * uncompressed layers are read at the offset directly.
  */
-export async function readLayerFile(img: OpenedImage, node: Pick<TreeNode, 'content' | 'path'>,
+export async function readLayerFile(img: OpenedImage, node: Pick<TreeNode, 'content' | 'path'> & { rawPath?: Uint8Array },
   o: { offset?: number; length?: number; signal?: AbortSignal } = {}): Promise<Uint8Array> {
   const c = node.content;
   if (!c) throw new LayerlabError('NOT_FOUND', `${node.path} has no content to read`, { entry: node.path });
+  if (c.bootstrap !== undefined) {
+    // Nydus: only the file's chunks are fetched, through the bootstrap that lists it.
+    const from = Math.min(o.offset ?? 0, c.size);
+    const length = Math.min(o.length ?? c.size - from, c.size - from);
+    if (length > MAX_WHOLE_READ) throw new LayerlabError('TOO_LARGE', `${length} bytes is more than one read returns (${MAX_WHOLE_READ}); ask for a range`, { entry: node.path, layer: c.layer });
+    const key = byteString(node.rawPath ?? new TextEncoder().encode(node.path));
+    return readNydusFile(img, c.bootstrap, key, { offset: from, length, signal: o.signal });
+  }
   const layer = img.layers[c.layer];
   if (!layer) throw new LayerlabError('NOT_FOUND', `layer ${c.layer} does not exist`, { entry: node.path });
   const from = Math.min(o.offset ?? 0, c.size);

@@ -32,6 +32,66 @@ export interface ImageReport {
   wastedBytes: number;
   /** Non-fatal problems (digest mismatch, unreadable layer, ...). The analysis still completed. */
   problems: SerializedError[];
+  /** A Nydus image, bootstrap or per-layer blob (./nydus-image.ts): the bootstrap's tables and chunk figures. */
+  nydus?: NydusSummary;
+}
+
+/**
+ * A Nydus input as its bootstraps describe it (../shared/spec/nydus.md §4, §6.5, §8): the merged
+ * bootstrap's superblock figures, blob and prefetch tables, and per blob layer how many chunks it
+ * stores and how many it takes from lower layers (chunk dedup).
+ */
+export interface NydusSummary {
+  /** A whole image (blob layers + bootstrap layer), a lone bootstrap, or a lone per-layer blob. */
+  input: 'image' | 'bootstrap' | 'layer-blob';
+  /** Layer index of the merged bootstrap (the bootstrap layer; 0 for a lone input). */
+  bootstrapLayer: number;
+  /** Bytes of the bootstrap (image.boot). */
+  bootstrapSize: number;
+  rafsVersion: 5 | 6;
+  /** RAFS super flags. */
+  flags: number;
+  compressor: string;
+  digester: string;
+  chunkSize: number;
+  inodes: number;
+  /** Names in the tree (hard links count once per name). */
+  names: number;
+  blobs: {
+    index: number;
+    /** The layer digest hex it stands for. */
+    id: string;
+    /** The layer holding it (undefined: not in this image). */
+    layer?: number;
+    chunkCount: number;
+    chunkSize: number;
+    compressedSize: number;
+    uncompressedSize: number;
+    compressor: string;
+    digester: string;
+    features: number;
+    featureNames: string[];
+  }[];
+  prefetch: { nid: number; path: string }[];
+  /** Over the merged tree's files (each inode once): chunk references, distinct chunks and their sizes. */
+  chunks: { refs: number; unique: number; compressedBytes: number; uncompressedBytes: number };
+  /** Per blob layer, from its own bootstrap. */
+  layers: {
+    layer: number;
+    blobId: string;
+    chunkRefs: number;
+    uniqueChunks: number;
+    /** Chunks stored in this layer's blob, and their sizes. */
+    storedChunks: number;
+    storedCompressedBytes: number;
+    storedUncompressedBytes: number;
+    /** Chunks this layer's files take from lower layers' blobs (cross-layer dedup), and their uncompressed bytes. */
+    dedupChunks: number;
+    dedupBytes: number;
+    lowerBlobs: string[];
+  }[];
+  /** What the bootstrap decoder tolerated. */
+  problems: string[];
 }
 
 export type SourceKind = 'docker-archive' | 'oci-layout' | 'oci-archive' | 'layer';
@@ -104,7 +164,7 @@ export interface LayerReport {
   /** GNU sparse members met (reported, their data not expanded). */
   sparseEntries: number;
   /** Set when the blob's tail is a lazy-pull format's (core/formats/detect.ts), never from the media type. */
-  lazyFormat?: 'estargz';
+  lazyFormat?: 'estargz' | 'nydus';
   estargz?: EstargzSummary;
 }
 
@@ -179,7 +239,11 @@ export interface TreeNode {
   dataOffset?: number;
   headerOffset?: number;
   /** Where this node's bytes are: the stored copy (for a hard link, its target's copy). */
-  content?: { layer: number; dataOffset: number; size: number };
+  content?: {
+    layer: number; dataOffset: number; size: number;
+    /** Nydus: the layer whose bootstrap lists the file (its bytes are read through it, chunk by chunk). */
+    bootstrap?: number;
+  };
   /** Content hash (files, resolved hard links) when the analysis computed one. */
   hash?: string;
   xattrs?: Record<string, string>;

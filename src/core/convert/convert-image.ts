@@ -267,7 +267,7 @@ async function convertLayer(layer: LayerBlob, src: SourceLayer, o: Omit<ConvertI
     written = await o.writer.write({
       layer: src, tar, file: layer.path, signal: o.signal,
       sink: async (chunk) => {
-        outHash.update(chunk);
+        if (!o.writer.hashesOutput) outHash.update(chunk);
         outSize += chunk.length;
         if (direct) await direct.write(chunk); else spoolWriter!.write(chunk);
       },
@@ -278,7 +278,8 @@ async function convertLayer(layer: LayerBlob, src: SourceLayer, o: Omit<ConvertI
     throw toLayerlabError(e).withContext(where);
   }
   const storedDigest = stored.digest();
-  const out = { digest: outHash.digest(), size: outSize };
+  if (o.writer.hashesOutput && !written.blobDigest) throw new LayerlabError('INTERNAL', `the ${o.writer.target} writer gave no blob digest`, where);
+  const out = { digest: o.writer.hashesOutput ? written.blobDigest! : outHash.digest(), size: outSize };
   try {
     if (layer.digestIsClaim && storedDigest !== layer.descriptor.digest) {
       throw new LayerlabError('DIGEST_MISMATCH', `layer ${layer.index} digest mismatch: the manifest says ${layer.descriptor.digest}, the blob is ${storedDigest}; not converting damaged input`, where);

@@ -46,6 +46,8 @@ export interface WrittenLayer {
   mediaType?: string;
   /** One line for the report ("eStargz, 2 135 entries, TOC sha256:…"). */
   summary?: string;
+  /** sha256 of the bytes given to the sink, from a writer with `hashesOutput`. */
+  blobDigest?: Digest;
 }
 
 /**
@@ -55,6 +57,8 @@ export interface WrittenLayer {
  */
 export interface LayerFormatWriter {
   readonly target: ConvertTarget;
+  /** The writer hashes what it gives the sink and returns it as `blobDigest` (saves the spine a pass). */
+  readonly hashesOutput?: boolean;
   /** Why this layer needs no work (it already is what this writer makes), or undefined. */
   alreadyDone(layer: SourceLayer): string | undefined;
   write(ctx: LayerWriteContext): Promise<WrittenLayer>;

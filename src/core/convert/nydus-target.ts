@@ -33,20 +33,21 @@ export function nydusLayerWriter(o: NydusTargetOptions = {}): LayerFormatWriter 
   let dict: NydusChunkDict | undefined;
   return {
     target: 'nydus',
+    // A nydus layer is an uncompressed tar: the builder's stream hash is the blob's digest.
+    hashesOutput: true,
     alreadyDone: () => undefined,
     async write(ctx) {
       if (o.dedup !== false) dict ??= createChunkDict(digester, chunkSize);
       const r = await buildNydusLayer(ctx.tar(), ctx.sink, {
         chunkSize, compressor: o.compressor, digester, prefetch: o.prefetch, chunkDict: dict,
-        // The pool takes ownership of what it is given (it may transfer it); the builder keeps its chunk.
-        compressChunk: o.pool ? (data, level) => o.pool!.zstdFrame(data.slice(), level) : undefined,
+        compressChunk: o.pool ? (data, level) => o.pool!.zstdFrame(data, level) : undefined, parallelism: o.pool?.size,
         signal: ctx.signal, file: ctx.file, layer: ctx.layer.index,
       });
       if (dict) addToChunkDict(dict, r);
       built.push(r);
       const saved = r.dictChunks ? `, ${r.dictChunks} chunks (${formatBytes(r.dedupSavedBytes)}) found in lower layers` : '';
       return {
-        compression: 'none', diffId: r.diffId, mediaType: MediaType.nydusBlob,
+        compression: 'none', diffId: r.diffId, blobDigest: r.diffId, mediaType: MediaType.nydusBlob,
         annotations: { [NYDUS_ANNOTATION.blob]: 'true' },
         summary: `Nydus blob ${shortDigest(r.diffId)}: ${r.chunks} chunks, ${r.uniqueChunks} stored${saved}`,
       };

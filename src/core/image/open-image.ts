@@ -9,7 +9,7 @@ import type { OpenedImage } from './opened-image.ts';
 import { archiveDirectory, listArchive, type ArchiveListing } from './archive-directory.ts';
 import { openOciLayout } from './oci-layout.ts';
 import { openDockerArchive } from './docker-archive.ts';
-import { loneLayerMediaType } from './media-types.ts';
+import { MediaType, loneLayerMediaType } from './media-types.ts';
 import { normalizeRelative } from '../bytes/directory-source.ts';
 import { scanLayer, type LayerScan } from '../analysis/layer-scan.ts';
 import { createContentHasher, type ContentHashKind } from '../digest/content-hasher.ts';
@@ -47,7 +47,8 @@ export async function openImage(input: ImageInput, o: OpenOptions = {}): Promise
   if (src.size === 0) throw new LayerlabError('UNKNOWN_FORMAT', 'the file is empty', { file: src.name, offset: 0 });
   const head = await src.read(0, Math.min(src.size, 2048), o.signal);
   const tail = await src.read(Math.max(0, src.size - 512), Math.min(src.size, 512), o.signal);
-  rejectNydus(head, tail, src.name);
+  const nydus = sniffNydus(head, tail);
+  if (nydus) return openLoneNydus(src, nydus);
   const compression = detectCompression(head);
   if (compression === 'none') rejectKnownNonTar(head, src.name);
 
@@ -116,17 +117,21 @@ export function openLayerBlob(src: ByteSource, compression = 'none' as ReturnTyp
  * (superblock magic 0xE0F5E1E2 at 1024, §4.2) whose first 1024 bytes are zero — which a tar
  * reader would take for an empty archive; a v5 bootstrap starts with "RAFS" (0x52414653); a
  * per-layer Nydus blob puts each tar header *after* its data (§2.2), so only its last 512 bytes
- * are a header (`rafs.blob.toc`, `image.boot`, …). Say what they are instead of misreading them.
+ * are a header (`rafs.blob.toc`, `image.boot`, …). They open as one pseudo-layer that the
+ * analysis reads through its bootstrap (core/analysis/nydus-image.ts), never as a tar.
  */
-function rejectNydus(head: Uint8Array, tail: Uint8Array, file: string): void {
+function sniffNydus(head: Uint8Array, tail: Uint8Array): 'bootstrap' | 'layer-blob' | undefined {
   const u32 = (b: Uint8Array, at: number) => (b.length >= at + 4 ? (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0 : -1);
-  let what: string | undefined;
-  if (u32(head, 1024) === 0xe0f5e1e2) what = 'a Nydus RAFS v6 bootstrap (an EROFS image)';
-  else if (u32(head, 0) === 0x52414653) what = 'a Nydus RAFS v5 bootstrap';
-  else if (tail.length === 512 && tail[156] === 0x30 && /^(rafs\.blob\.toc|image\.boot|blob\.meta|blob\.digest|image\.blob)\0/.test(String.fromCharCode(...tail.subarray(0, 20)))) {
-    what = 'a Nydus per-layer blob (tar headers after their data)';
-  }
-  if (what) throw new LayerlabError('UNSUPPORTED', `this is ${what}, not an OCI layer; read it with \`layerlab nydus inspect|check|cat\` (Nydus images in the image view are not wired yet)`, { file, offset: 0 });
+  if (u32(head, 1024) === 0xe0f5e1e2 || u32(head, 0) === 0x52414653) return 'bootstrap';
+  if (tail.length === 512 && tail[156] === 0x30 && /^(rafs\.blob\.toc|image\.boot|blob\.meta|blob\.digest|image\.blob)\0/.test(String.fromCharCode(...tail.subarray(0, 20)))) return 'layer-blob';
+  return undefined;
+}
+
+function openLoneNydus(src: ByteSource, what: 'bootstrap' | 'layer-blob'): OpenedImage {
+  const img = openLayerBlob(src);
+  img.nydusInput = what;
+  img.layers[0].descriptor.mediaType = what === 'layer-blob' ? MediaType.nydusBlob : 'application/octet-stream';
+  return img;
 }
 
 /** Clear words for common wrong inputs instead of a tar checksum error. */

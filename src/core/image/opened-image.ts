@@ -5,6 +5,7 @@ import type { SourceKind, PlatformOption } from '../analysis/report.ts';
 import type { Descriptor, ImageConfig, ImageIndex, ImageManifest } from './types.ts';
 import type { LayerScan } from '../analysis/layer-scan.ts';
 import type { ContentHashKind } from '../digest/content-hasher.ts';
+import type { NydusImageState } from '../analysis/nydus-image.ts';
 
 /**
  * An image whose metadata has been read and checked, with a ByteSource per layer blob.
@@ -31,6 +32,10 @@ export interface OpenedImage {
   layers: LayerBlob[];
   /** Problems found while opening that do not stop analysis (e.g. a config digest mismatch). */
   problems: LayerlabError[];
+  /** A lone Nydus bootstrap or per-layer blob (opened as one pseudo-layer). */
+  nydusInput?: 'bootstrap' | 'layer-blob';
+  /** Bootstraps of a Nydus input, decoded once (core/analysis/nydus-image.ts). */
+  nydus?: NydusImageState;
   /** Releases spooled data (temporary files, OPFS entries) if any. */
   close?(): Promise<void>;
 }

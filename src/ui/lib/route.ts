@@ -3,8 +3,8 @@
  * back to the same place: `#source=sample&view=files&layer=merged&path=app/hello.sh`.
  * `#sample` alone is accepted too (the README's `npm start` link).
  */
-export type View = 'overview' | 'layers' | 'files' | 'waste' | 'cache';
-export const VIEWS: View[] = ['overview', 'layers', 'files', 'waste', 'cache'];
+export type View = 'overview' | 'layers' | 'files' | 'waste' | 'nydus' | 'cache';
+export const VIEWS: View[] = ['overview', 'layers', 'files', 'waste', 'nydus', 'cache'];
 
 export type RouteSource =
   | { kind: 'sample' }

@@ -190,23 +190,27 @@ class TreeWalk {
     const root = this.inode(rootNid);
     if (nodeTypeOf(root.mode) !== 'dir') throw this.v.error('BAD_LAZY_FORMAT', `root nid ${rootNid} is not a directory (mode 0${root.mode.toString(8)})`, root.offset);
     // Explicit stack (depth-first, children in stored order): deep trees cannot overflow the JS stack.
-    const stack: { nid: number; path: string; parent: number }[] = [{ nid: rootNid, path: '/', parent: rootNid }];
+    const stack: { nid: number; path: string; parent: number; raw?: string }[] = [{ nid: rootNid, path: '/', parent: rootNid }];
     while (stack.length) {
-      const { nid, path, parent } = stack.pop()!;
+      const { nid, path, parent, raw } = stack.pop()!;
       checkAborted(this.signal, { ...this.v.context, offset: this.metaBase + nid * INODE.slot });
       const ino = this.inode(nid);
       const node = this.node(ino, path);
+      if (raw !== undefined) node.rawPath = raw;
       this.nodes.push(node);
       if (node.type !== 'dir') continue;
       if (this.expanded.has(nid)) {
         throw this.v.error('BAD_LAZY_FORMAT', `directory ${path} (nid ${nid}) is reached a second time: the directory entries loop`, ino.offset);
       }
       this.expanded.add(nid);
-      const children: { nid: number; path: string; parent: number }[] = [];
+      const children: { nid: number; path: string; parent: number; raw?: string }[] = [];
       for (const d of this.dirents(ino, path)) {
         if (d.name === '.') { if (d.nid !== nid) this.problems.push(`${path}: "." points at nid ${d.nid}, not ${nid}`); continue; }
         if (d.name === '..') { if (d.nid !== parent) this.problems.push(`${path}: ".." points at nid ${d.nid}, not ${parent}`); continue; }
-        children.push({ nid: d.nid, path: path === '/' ? `/${d.name}` : `${path}/${d.name}`, parent: nid });
+        const child: { nid: number; path: string; parent: number; raw?: string } = { nid: d.nid, path: path === '/' ? `/${d.name}` : `${path}/${d.name}`, parent: nid };
+        // A name that is not UTF-8 (or under one that is not) keeps its bytes as a byte string.
+        if (raw !== undefined || d.raw !== undefined) child.raw = `${raw ?? latin1(utf8Bytes(path))}${path === '/' ? '' : '/'}${d.raw ?? latin1(utf8Bytes(d.name))}`;
+        children.push(child);
       }
       for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
     }
@@ -257,7 +261,9 @@ class TreeWalk {
     };
     if (type === 'symlink') {
       if (i.size === 0 || i.size > 65535) throw this.v.error('BAD_LAZY_FORMAT', `${path}: symlink target length ${i.size}`, i.offset);
-      node.symlink = new TextDecoder().decode(this.data(i, path));
+      const target = this.data(i, path);
+      node.symlink = new TextDecoder().decode(target);
+      if (target.some((b) => b > 0x7f)) { try { new TextDecoder('utf-8', { fatal: true }).decode(target); } catch { node.rawSymlink = latin1(target); } }
     } else if (type === 'file') {
       node.chunks = this.chunks(i, path);
     } else if (type !== 'dir') {
@@ -318,11 +324,12 @@ class TreeWalk {
   }
 
   /** §4.9: each block = dirents (count = nameoff[0]/12) then names; names end at the next nameoff, a NUL or the block's data. */
-  private dirents(i: InodeV6, path: string): { name: string; nid: number }[] {
+  private dirents(i: InodeV6, path: string): { name: string; nid: number; raw?: string }[] {
     const data = this.data(i, path);
     const base = i.layout === DATA_LAYOUT.flatInline && data.length < this.bs ? i.offset + i.inodeSize + i.xattrSize : i.u * this.bs;
-    const out: { name: string; nid: number }[] = [];
+    const out: { name: string; nid: number; raw?: string }[] = [];
     const dec = new TextDecoder();
+    const strict = new TextDecoder('utf-8', { fatal: true });
     for (let b = 0; b < data.length; b += this.bs) {
       const block = new LeView(data.subarray(b, Math.min(data.length, b + this.bs)), base + b, this.v.context);
       const n0 = block.u16(DIRENT.nameoffAt);
@@ -338,7 +345,10 @@ class TreeWalk {
         if (k + 1 === count) { const z = block.bytes.indexOf(0, nameoff); if (z >= 0 && z < end) end = z; }
         if (end === nameoff || end - nameoff > 255) throw block.error('BAD_LAZY_FORMAT', `${path}: dirent ${k} name length ${end - nameoff}`, at);
         const nid = block.u64(at + DIRENT.nidAt, 'nid');
-        out.push({ name: dec.decode(block.bytes.subarray(nameoff, end)), nid });
+        const bytes = block.bytes.subarray(nameoff, end);
+        let raw: string | undefined;
+        if (bytes.some((b) => b > 0x7f)) { try { strict.decode(bytes); } catch { raw = latin1(bytes); } }
+        out.push({ name: dec.decode(bytes), nid, raw });
       }
     }
     return out;
@@ -375,4 +385,15 @@ class TreeWalk {
     }
     return out;
   }
+}
+
+/** Bytes → byte string (one UTF-16 unit per byte), as the analysis keys paths. */
+function latin1(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i += 4096) s += String.fromCharCode.apply(null, b.subarray(i, i + 4096) as unknown as number[]);
+  return s;
+}
+
+function utf8Bytes(s: string): Uint8Array {
+  return new TextEncoder().encode(s);
 }

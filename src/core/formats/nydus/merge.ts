@@ -56,13 +56,15 @@ export function treeFromBootstrap(boot: Bootstrap, blobMap: (local: number) => n
     const node = nodeOf(n, data || undefined, blobMap);
     if (n.type === 'file' && !data) byNid.set(n.nid, node.data);
     if (n.path === '/') { root = node; byPath.set('/', node); continue; }
-    const slash = n.path.lastIndexOf('/');
-    const parent = byPath.get(slash === 0 ? '/' : n.path.slice(0, slash));
+    // A name that is not UTF-8 keeps its bytes (`rawPath`, a byte string), so it survives the merge.
+    const path = n.rawPath ?? asByteString(n.path);
+    const slash = path.lastIndexOf('/');
+    const parent = byPath.get(slash === 0 ? '/' : path.slice(0, slash));
     if (!parent?.children) throw new LayerlabError('BAD_LAZY_FORMAT', `bootstrap node ${n.path} has no parent directory`, { offset: n.inodeOffset });
     node.parent = parent;
-    node.name = enc.encode(n.path.slice(slash + 1));
+    node.name = byteStringBytes(path.slice(slash + 1));
     parent.children.set(nameKey(node.name), node);
-    byPath.set(n.path, node);
+    byPath.set(path, node);
   }
   if (!root) throw new LayerlabError('BAD_LAZY_FORMAT', 'bootstrap has no root');
   return root;
@@ -74,7 +76,7 @@ function nodeOf(n: RafsNode, shared: InodeData | undefined, blobMap: (b: number)
     data: shared ?? { size: n.type === 'file' ? n.size : 0, chunks: [], xattrs: new Map(n.xattrs) },
   };
   if (n.type === 'dir') node.children = new Map();
-  if (n.type === 'symlink') node.symlink = enc.encode(n.symlink ?? '');
+  if (n.type === 'symlink') node.symlink = n.rawSymlink !== undefined ? byteStringBytes(n.rawSymlink) : enc.encode(n.symlink ?? '');
   if (n.type === 'file' && !shared) {
     node.data.chunks = n.chunks.map((c): ChunkLoc => {
       const blob = blobMap(c.blobIndex);
@@ -90,6 +92,8 @@ function nodeOf(n: RafsNode, shared: InodeData | undefined, blobMap: (b: number)
 }
 
 const keyOf = (s: string) => nameKey(enc.encode(s));
+const byteStringBytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const asByteString = (s: string) => /^[\x00-\x7f]*$/.test(s) ? s : String.fromCharCode(...enc.encode(s));
 const isWhiteout = (k: string) => k.startsWith(WH);
 
 /** Removes whiteout markers from a subtree that an upper layer brings in whole. */

@@ -422,8 +422,10 @@ export type NodeType = 'dir' | 'file' | 'symlink' | 'char' | 'block' | 'fifo' | 
 
 /** One name in the tree. Hardlinks: several nodes with the same `nid` (v6) / `ino` (v5). */
 export interface RafsNode {
-  /** Absolute, `/` for the root. */
+  /** Absolute, `/` for the root; names decoded as UTF-8 (invalid bytes become U+FFFD). */
   path: string;
+  /** v6: the path's exact bytes as a byte string (one UTF-16 unit per byte), set only when some name is not UTF-8. */
+  rawPath?: string;
   type: NodeType;
   /** Full st_mode. */
   mode: number;
@@ -439,6 +441,8 @@ export interface RafsNode {
   ino: number;
   rdev: number;
   symlink?: string;
+  /** v6: the symlink target's bytes as a byte string, set only when it is not UTF-8. */
+  rawSymlink?: string;
   xattrs: Map<string, Uint8Array>;
   chunks: ChunkRef[];
   /** Byte offset of the inode in the bootstrap (errors, `inspect`). */

@@ -18,6 +18,7 @@ import { openLayerBlob, readEntry } from './layer-blob.ts';
 import { NydusReader } from './reader.ts';
 import { rdevParts } from './rafs-common.ts';
 import { RECORD, type BlobInfo, type Bootstrap } from './types.ts';
+import { decodeUtf8Lossy } from '../../tar/header-fields.ts';
 
 export interface UnpackOptions {
   /**
@@ -37,6 +38,13 @@ export interface UnpackOptions {
 
 const TYPE: Record<string, TarWriterEntry['type'] | undefined> = { dir: 'dir', file: 'file', symlink: 'symlink', char: 'char', block: 'block', fifo: 'fifo' };
 
+/** A byte string (one UTF-16 unit per byte, as the decoder keeps raw names) → its bytes. */
+function byteStringBytes(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return b;
+}
+
 /** Streams the OCI tar of a decoded (per-layer) bootstrap; blob data through `blobOf`. */
 export async function* unpackNydusBootstrap(boot: Bootstrap, o: UnpackOptions): AsyncGenerator<Uint8Array> {
   const base: ErrorContext = { file: o.file, layer: o.layer };
@@ -45,7 +53,7 @@ export async function* unpackNydusBootstrap(boot: Bootstrap, o: UnpackOptions): 
   let produced = 0;
   const tw = new TarWriter((c) => { out.push(c); produced += c.length; });
   const flush = function* () { const o2 = out; out = []; yield* o2; };
-  const firstName = new Map<number, string>();
+  const firstName = new Map<number, { name: string; bytes?: Uint8Array }>();
   try {
     for (const n of boot.nodes) {
       if (n.path === '/') continue;
@@ -53,20 +61,25 @@ export async function* unpackNydusBootstrap(boot: Bootstrap, o: UnpackOptions): 
       checkAborted(o.signal, ctx);
       const type = TYPE[n.type];
       if (!type) continue; // sockets
-      const name = n.path.slice(1);
+      // A name (or symlink target) that is not UTF-8 is written with its exact bytes.
+      const rawName = n.rawPath !== undefined ? byteStringBytes(n.rawPath.slice(1) + (type === 'dir' ? '/' : '')) : undefined;
+      const name = rawName ? decodeUtf8Lossy(rawName).replace(/\/$/, '') : n.path.slice(1);
       const entry: TarWriterEntry = {
-        name: type === 'dir' ? name + '/' : name, type, mode: n.mode & 0o7777, uid: n.uid, gid: n.gid, mtime: n.mtime, xattrs: n.xattrs, size: 0,
+        name: type === 'dir' ? name + '/' : name, nameBytes: rawName, type, mode: n.mode & 0o7777, uid: n.uid, gid: n.gid, mtime: n.mtime, xattrs: n.xattrs, size: 0,
       };
-      if (n.type === 'symlink') entry.linkname = n.symlink ?? '';
+      if (n.type === 'symlink') {
+        entry.linknameBytes = n.rawSymlink !== undefined ? byteStringBytes(n.rawSymlink) : undefined;
+        entry.linkname = entry.linknameBytes ? decodeUtf8Lossy(entry.linknameBytes) : n.symlink ?? '';
+      }
       if (n.type === 'char' || n.type === 'block') { const d = rdevParts(n.rdev); entry.devmajor = d.major; entry.devminor = d.minor; }
       if (n.type === 'file') {
         const first = firstName.get(n.nid);
         if (first !== undefined) {
-          tw.beginEntry({ ...entry, type: 'hardlink', linkname: first, xattrs: undefined }).end();
+          tw.beginEntry({ ...entry, type: 'hardlink', linkname: first.name, linknameBytes: first.bytes, xattrs: undefined }).end();
           yield* flush();
           continue;
         }
-        firstName.set(n.nid, name);
+        firstName.set(n.nid, { name, bytes: rawName });
         entry.size = n.size;
         const sink = tw.beginEntry(entry);
         yield* flush();

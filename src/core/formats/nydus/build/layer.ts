@@ -29,8 +29,10 @@ export interface NydusBuildOptions {
   digester?: 'blake3' | 'sha256';
   /** Prefetch patterns (absolute paths); default ['/'] as the converter passes. */
   prefetch?: string[];
-  /** zstd level 3 by default through zstd-wasm; a worker pool may be plugged in. */
+  /** zstd level 3 by default through zstd-wasm; a worker pool may be plugged in. It is given a buffer of its own (it may transfer it). */
   compressChunk?: (data: Uint8Array, level: number) => Promise<Uint8Array>;
+  /** How many chunk compressions `compressChunk` runs at once (the pool's size): twice as many are kept in flight. */
+  parallelism?: number;
   /** Chunks of lower layers: found chunks are referenced there instead of stored again (§3.5 chunk dict). */
   chunkDict?: NydusChunkDict;
   signal?: AbortSignal;
@@ -198,6 +200,20 @@ async function build(tar: AsyncIterable<Uint8Array>, sink: (chunk: Uint8Array) =
   const table = new Map<string, ChunkRecord & { blobKey: number }>();
 
   const chunkBuf = new Uint8Array(chunkSize);
+  /** Chunks whose compression is under way, in blob order. */
+  const inFlight: { chunk: DictChunk; data: Uint8Array; zipped: Promise<Uint8Array> }[] = [];
+  const window = Math.max(2, 2 * (o.parallelism ?? 1));
+  const placeHead = async () => {
+    const { chunk: c, data, zipped } = inFlight.shift()!;
+    let stored = await zipped;
+    c.compressed = stored.length < data.length;
+    if (!c.compressed) stored = data;
+    c.compressedOffset = pos;
+    c.compressedSize = stored.length;
+    const rec = table.get(`0:${c.ciIndex}`);
+    if (rec) { rec.compressedOffset = c.compressedOffset; rec.compressedSize = c.compressedSize; rec.flags = c.compressed ? CHUNK_FLAG.compressed : 0; }
+    await emit(stored);
+  };
   const addChunk = async (data: Uint8Array, fileOffset: number, ctx: ErrorContext): Promise<ChunkLoc> => {
     checkAborted(o.signal, ctx);
     refs++;
@@ -217,14 +233,18 @@ async function build(tar: AsyncIterable<Uint8Array>, sink: (chunk: Uint8Array) =
     }
     if (!c) {
       if (own.length >= 1 << 24) throw new LayerlabError('TOO_LARGE', 'more than 2^24 chunks in one blob', ctx);
-      let stored = compressor === 'zstd' ? await compress(data) : data;
-      const compressed = stored.length < data.length;
-      if (!compressed) stored = data.slice();
-      c = { digest, ciIndex: own.length, compressedOffset: pos, compressedSize: stored.length, uncompressedOffset: uncompressed, uncompressedSize: data.length, compressed };
+      // Compressed offsets are known only once the chunks before are written: the chunk is
+      // queued (its compression runs meanwhile, on the pool when there is one) and placed when
+      // it reaches the head of the queue. The window bounds memory: a few chunks, not the layer.
+      const own0 = data.slice();
+      c = { digest, ciIndex: own.length, compressedOffset: -1, compressedSize: 0, uncompressedOffset: uncompressed, uncompressedSize: data.length, compressed: false };
       own.push(c);
       ownByDigest.set(digest, c);
       uncompressed += Math.ceil(data.length / EROFS_BLOCK) * EROFS_BLOCK;
-      await emit(stored);
+      const zipped = compressor === 'zstd' ? compress(own0.slice()) : Promise.resolve(own0);
+      zipped.catch(() => {});
+      inFlight.push({ chunk: c, data: own0, zipped });
+      if (inFlight.length >= window) await placeHead();
     }
     table.set(`${blobKey}:${c.ciIndex}`, {
       digest, blobKey, blobIndex: 0, flags: c.compressed ? CHUNK_FLAG.compressed : 0, compressedSize: c.compressedSize,
@@ -365,6 +385,7 @@ async function build(tar: AsyncIterable<Uint8Array>, sink: (chunk: Uint8Array) =
       if (fill > 0) chunks.push(await addChunk(chunkBuf.subarray(0, fill), fileOffset, { ...ctx, offset: entry.dataOffset + fileOffset }));
     }
   }
+  while (inFlight.length) await placeHead();
   o.onProgress?.(bytesIn);
 
   // ── records after the chunk data ──
@@ -406,7 +427,7 @@ async function build(tar: AsyncIterable<Uint8Array>, sink: (chunk: Uint8Array) =
     let ciStored: Uint8Array = ci;
     let ciCompressor: Compressor = 'none';
     if (compressor === 'zstd') {
-      const z = await compress(ci);
+      const z = await compress(ci.slice()); // the pool may take (transfer) what it is given
       if (z.length < ci.length) { ciStored = z; ciCompressor = 'zstd'; }
     }
     const ciOffset = pos;
