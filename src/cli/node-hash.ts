@@ -9,6 +9,7 @@ export function useNodeSha256(): void {
     return {
       update: (b) => { h.update(b); },
       digest: () => `sha256:${h.digest('hex')}` as Digest,
+      peek: () => `sha256:${h.copy().digest('hex')}` as Digest,
     };
   });
 }

@@ -4,6 +4,7 @@ import { createBlake3 } from '../../src/core/digest/blake3.ts';
 import { createSha256, parseDigest, setSha256Factory, sha256Digest, sha256Hex } from '../../src/core/digest/sha256.ts';
 import { LayerlabError } from '../../src/core/errors.ts';
 import { realContent } from '../compress/helpers.ts';
+import { useNodeSha256 } from '../../src/cli/node-hash.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const ABC_SHA256 = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';
@@ -53,6 +54,27 @@ describe('sha256', () => {
     await createSha256();
     expect(made).toBe(1);
   });
+});
+
+describe('peek: the digest of a prefix while the stream goes on', () => {
+  const data = realContent(3 << 20);
+  const ref = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+  for (const [name, install] of [['hash-wasm', () => setSha256Factory(undefined)], ['node:crypto (the CLI)', () => useNodeSha256()]] as const) {
+    test(name, async () => {
+      install();
+      try {
+        const h = await createSha256();
+        h.update(data.subarray(0, 1000));
+        expect(h.peek!()).toBe(ref(data.subarray(0, 1000)));
+        h.update(data.subarray(1000, 2 << 20));
+        expect(h.peek!()).toBe(ref(data.subarray(0, 2 << 20)));
+        h.update(data.subarray(2 << 20));
+        expect(h.digest()).toBe(ref(data));
+      } finally {
+        setSha256Factory(undefined);
+      }
+    });
+  }
 });
 
 describe('parseDigest', () => {

@@ -5,6 +5,12 @@ export interface StreamHasher {
   update(bytes: Uint8Array): void;
   /** `sha256:<hex>`; the hasher cannot be used after this. */
   digest(): Digest;
+  /**
+   * The digest of what was hashed so far, the hasher going on (a prefix's digest for free:
+   * Nydus' image.blob is a prefix of the layer stream). Optional: callers fall back to a
+   * second hasher.
+   */
+  peek?(): Digest;
 }
 
 /**

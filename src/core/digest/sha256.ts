@@ -32,6 +32,13 @@ export async function createSha256(): Promise<StreamHasher> {
     digest() {
       return `sha256:${h.digest('hex')}` as Digest;
     },
+    peek() {
+      // hash-wasm's state can be saved and restored: finish a copy, keep the original going.
+      const state = h.save();
+      const d = `sha256:${h.digest('hex')}` as Digest;
+      h.load(state);
+      return d;
+    },
   };
 }
 

@@ -171,14 +171,16 @@ async function build(tar: AsyncIterable<Uint8Array>, sink: (chunk: Uint8Array) =
   };
 
   // output: position, stream hash (diffID = blob id), image.blob hash (data + its header)
+  // image.blob (the chunk data and its header) is a prefix of the stream: when the hasher can
+  // tell a prefix's digest (peek) the data is hashed once, not twice.
   const streamHash = await createSha256();
-  const blobHash = await createSha256();
+  const blobHash = streamHash.peek ? undefined : await createSha256();
   let pos = 0;
   let inBlob = true;
   const emit = async (b: Uint8Array) => {
     if (!b.length) return;
     streamHash.update(b);
-    if (inBlob) blobHash.update(b);
+    if (inBlob) blobHash?.update(b);
     pos += b.length;
     await sink(b);
   };
@@ -411,7 +413,7 @@ async function build(tar: AsyncIterable<Uint8Array>, sink: (chunk: Uint8Array) =
   if (hasBlob) {
     await emit(nydusRecordHeader(RECORD.blob, chunkBytes));
     inBlob = false;
-    tocEntry(RECORD.blob, TOC_FLAG.none, blobHash.digest().slice(7), 0, chunkBytes, uncompressed);
+    tocEntry(RECORD.blob, TOC_FLAG.none, (blobHash ? blobHash.digest() : streamHash.peek!()).slice(7), 0, chunkBytes, uncompressed);
 
     // blob.meta: CI v1 array (§3.7.3), compressed if that shrinks it, then the 4096-byte header
     const ci = new Uint8Array(own.length * 16);
