@@ -242,6 +242,19 @@ export const CASES: BenchCase[] = [
       return nydusCase(await ctx.open('gz'), ctx.compressionPool?.());
     },
   },
+  // Where the time goes: the same without the pool, and without compression at all.
+  {
+    name: 'nydus: gz layer → Nydus layer (zstd in line, no pool)', reference: 'zstd -3 -T2', input: 'gz', runs: 1,
+    async run(ctx) {
+      return nydusCase(await ctx.open('gz'), undefined);
+    },
+  },
+  {
+    name: 'nydus: gz layer → Nydus layer (compressor none)', reference: 'zstd -3 -T2', input: 'gz', runs: 1,
+    async run(ctx) {
+      return nydusCase(await ctx.open('gz'), undefined, 'none');
+    },
+  },
   ...pieceSweep('gunzip', 'gz'),
   ...pieceSweep('unzstd-js', 'zst'),
 ];
@@ -251,12 +264,12 @@ export const CASES: BenchCase[] = [
  * 1 MiB chunks with blake3 digests, zstd per chunk on the pool, the per-layer bootstrap from the
  * wasm builder, the nydus tar counted (not kept). MB/s of uncompressed tar.
  */
-async function nydusCase(src: ByteSource, pool: CompressionPool | undefined): Promise<CaseResult> {
+async function nydusCase(src: ByteSource, pool: CompressionPool | undefined, compressor: 'zstd' | 'none' = 'zstd'): Promise<CaseResult> {
   let out = 0;
   let tarBytes = 0;
   try {
     const r = await buildNydusLayer(decompress(src.stream(), 'gzip', { reopen: () => src.stream() }), (c) => void (out += c.length), {
-      compressChunk: pool ? (d, level) => pool.zstdFrame(d, level) : undefined, parallelism: pool?.size,
+      compressor, compressChunk: pool ? (d, level) => pool.zstdFrame(d, level) : undefined, parallelism: pool?.size,
       onProgress: (n) => void (tarBytes = n),
     });
     return { bytes: r.uncompressedSize > 0 ? tarBytes : 0, extra: { ratio: +(out / tarBytes).toFixed(3), pool: pool?.size ?? 1, chunks: r.chunks, unique: r.uniqueChunks, blob: r.blobId.slice(0, 12) } };

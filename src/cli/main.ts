@@ -19,9 +19,9 @@ import { CONVERT_USAGE, CONVERT_VALUED, convertCommand } from './convert-command
 const USAGE = `layerlab — open, explain and verify container images, offline
 
 usage:
-  layerlab inspect SRC [--json | --report] [--platform OS/ARCH[/VARIANT]]
-  layerlab ls SRC [--layer N] [--long] [--tsv]
-  layerlab cat SRC PATH [--layer N]
+  layerlab inspect SRC [--json | --report] [--platform OS/ARCH[/VARIANT]] [--toc]
+  layerlab ls SRC [--layer N] [--long] [--tsv] [--toc]
+  layerlab cat SRC PATH [--layer N] [--toc]
   layerlab verify SRC
 ${CONVERT_USAGE}
 ${ESTARGZ_USAGE}
@@ -36,6 +36,8 @@ of one of the files. What it is comes from its content, never its name.
   --layer N    one layer's own entries instead of the merged tree (0 = base)
   --long       mode, owner, size, mtime and link target
   --tsv        the merged tree as TSV (path, type, mode, uid, gid, size, sha256, link)
+  --toc        eStargz layers are listed from their TOCs, without inflating them (their
+               diffIDs are then not checked; file sha256s are the TOC's)
   --quiet      no progress on stderr
   --to T       convert: the layer format to write; -o OUT: OUT.tar = OCI archive, else a new
                OCI layout folder (--docker-archive: a docker-archive tar); a lone layer blob
@@ -64,6 +66,8 @@ async function main(argv: string[]): Promise<number> {
     const onProgress = quiet ? undefined : progressLine();
     const contentHash = cmd === 'ls' && args.flags.has('tsv') ? 'sha256' : cmd === 'inspect' && !args.flags.has('json') ? 'xxh128' : 'none';
     const img = await openImage(input, { platform, spool, signal: ac.signal, onProgress, contentHash });
+    // eStargz layers listed from their TOCs: nothing inflated (diffIDs left unchecked).
+    const estargzToc = args.flags.has('toc');
     const layerFlag = args.flags.get('layer');
     const layer = layerFlag === undefined ? undefined : Number(layerFlag);
     if (layer !== undefined && (!Number.isInteger(layer) || layer < 0 || layer >= img.layers.length)) {
@@ -71,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
     }
     switch (cmd) {
       case 'inspect': {
-        const r = await analyzeImage(img, { signal: ac.signal, onProgress, trees: false, contentHash });
+        const r = await analyzeImage(img, { signal: ac.signal, onProgress, trees: false, contentHash, estargzToc });
         clearProgress(quiet);
         if (args.flags.has('json')) out(JSON.stringify(contractJson(r.report), null, 2));
         else if (args.flags.has('report')) out(JSON.stringify(r.report, null, 2));
@@ -86,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
       case 'ls': {
         const tsv = args.flags.has('tsv');
         // A Nydus image's blobs are not hashed whole for a listing (their bootstraps suffice).
-        const r = await analyzeImage(img, { signal: ac.signal, onProgress, contentHash, nydusDigests: false });
+        const r = await analyzeImage(img, { signal: ac.signal, onProgress, contentHash, nydusDigests: false, estargzToc });
         clearProgress(quiet);
         if (tsv) { process.stdout.write(mergedTreeTsv(r.tree)); return 0; }
         const nodes = layer === undefined ? r.trees.merged : r.trees.layers[layer];
@@ -98,7 +102,7 @@ async function main(argv: string[]): Promise<number> {
         const path = rest[0];
         if (!path) throw new UsageError('cat needs PATH');
         // Nydus: only the bootstraps and the file's chunks are read (no whole-blob digest pass).
-        const r = await analyzeImage(img, { signal: ac.signal, onProgress, contentHash, nydusDigests: false });
+        const r = await analyzeImage(img, { signal: ac.signal, onProgress, contentHash, nydusDigests: false, estargzToc });
         clearProgress(quiet);
         const want = path.replace(/^\/+/, '').replace(/\/+$/, '');
         const nodes = layer === undefined ? r.trees.merged : r.trees.layers[layer];

@@ -358,7 +358,7 @@ async function analyzeInput(input: EngineInput, request: AnalyzeRequest, signal:
     }
 
     // 4. Analyse.
-    const result = await analyzeImage(opened, { signal, onProgress: progress, digestHasher });
+    const result = await analyzeImage(opened, { signal, onProgress: progress, digestHasher, estargzToc: true });
     copier?.finish();
     // A lone layer has no manifest or config: its own digest names it (empty if it was unreadable).
     const key = earlyKey ?? `layer:${result.report.layers[0]?.digest || id}`;
@@ -480,7 +480,7 @@ async function keptCopy(key: string) {
 async function treesOf(e: ImageEntry, signal: AbortSignal, progress: ProgressSink) {
   if (!e.trees) {
     const rec = await analyses.get(e.ref.key).catch(() => undefined);
-    e.trees = rec?.trees ?? (await analyzeImage(await openedImage(e, signal, progress), { signal, onProgress: progress, digestHasher })).trees;
+    e.trees = rec?.trees ?? (await analyzeImage(await openedImage(e, signal, progress), { signal, onProgress: progress, digestHasher, estargzToc: true })).trees;
   }
   return e.trees;
 }

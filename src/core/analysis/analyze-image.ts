@@ -14,6 +14,7 @@ import { mapHistory, summarizeConfig } from './config-summary.ts';
 import { buildLayerTree, buildMergedTree } from './tree-nodes.ts';
 import { displayPath } from './tar-path.ts';
 import { NydusScanner, nydusLayout, nydusSummary, type LoadedBootstrap } from './nydus-image.ts';
+import { scanEstargzToc } from './estargz-scan.ts';
 
 export interface AnalyzeOptions extends LongOperation {
   /** Per-file content hash for duplicates and change detection (default xxh128). */
@@ -27,6 +28,12 @@ export interface AnalyzeOptions extends LongOperation {
    * the blobs unread (only their tails and bootstraps are fetched): `cat` of one file.
    */
   nydusDigests?: boolean;
+  /**
+   * eStargz layers: build their entries from the TOC (footer and TOC read, file data never
+   * inflated; ./estargz-scan.ts) instead of the tar. Their diffIDs are then left unchecked. The
+   * stored digest is still checked, by reading the blob as stored.
+   */
+  estargzToc?: boolean;
 }
 
 export interface AnalysisResult {
@@ -71,7 +78,8 @@ export async function analyzeImage(img: OpenedImage, o: AnalyzeOptions = {}): Pr
       scan = r.scan;
       if (r.loaded) nydusBoots.set(layer.index, r.loaded);
     } else {
-      scan = reuse ?? await scanLayer(layer, { signal: o.signal, hasher, digestHasher: o.digestHasher, onBytes });
+      const fromToc = !reuse && o.estargzToc ? await scanEstargzToc(layer, { signal: o.signal, hasher, digestHasher: o.digestHasher, onBytes }) : undefined;
+      scan = reuse ?? fromToc ?? await scanLayer(layer, { signal: o.signal, hasher, digestHasher: o.digestHasher, onBytes });
     }
     before += layer.source.size;
     scans.push(scan);

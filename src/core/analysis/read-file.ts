@@ -4,7 +4,8 @@ import { detectCompression } from '../compress/sniff.ts';
 import type { OpenedImage } from '../image/opened-image.ts';
 import type { TreeNode } from './report.ts';
 import { readNydusFile } from './nydus-image.ts';
-import { byteString } from './tar-path.ts';
+import { byteString, byteStringBytes } from './tar-path.ts';
+import { readEstargzFile } from './estargz-scan.ts';
 
 /** Largest file the viewer reads whole; beyond this the caller asks for a range. */
 export const MAX_WHOLE_READ = 256 << 20;
@@ -39,6 +40,12 @@ export async function readLayerFile(img: OpenedImage, node: Pick<TreeNode, 'cont
   const head = await src.read(0, Math.min(8, src.size), o.signal);
   const format = detectCompression(head);
   if (format === 'none') return src.read(start, length, o.signal);
+  if (format === 'gzip' && c.member !== undefined) {
+    // An eStargz layer: only the file's chunks are fetched and inflated (spec §9).
+    const name = new TextDecoder().decode(byteStringBytes(c.member));
+    const bytes = await readEstargzFile(layer, name, { offset: from, length, signal: o.signal });
+    if (bytes) return bytes;
+  }
 
   const out = new Uint8Array(length);
   let pos = 0; // position in the uncompressed stream

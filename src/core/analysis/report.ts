@@ -243,6 +243,8 @@ export interface TreeNode {
     layer: number; dataOffset: number; size: number;
     /** Nydus: the layer whose bootstrap lists the file (its bytes are read through it, chunk by chunk). */
     bootstrap?: number;
+    /** The member holding the bytes (a byte string of its normalised path): how an eStargz TOC names it. */
+    member?: string;
   };
   /** Content hash (files, resolved hard links) when the analysis computed one. */
   hash?: string;

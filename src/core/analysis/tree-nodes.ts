@@ -27,7 +27,7 @@ function mergeNodeToTree(key: string, n: MergeNode, depth: number): TreeNode {
   if (n.copy) {
     t.size = n.copy.entry.size;
     if (n.copy.entry.hash) t.hash = n.copy.entry.hash;
-    t.content = { layer: n.copy.layer, dataOffset: n.copy.entry.dataOffset, size: n.copy.entry.size };
+    t.content = { layer: n.copy.layer, dataOffset: n.copy.entry.dataOffset, size: n.copy.entry.size, member: n.copy.entry.key };
   }
   return t;
 }
@@ -42,7 +42,7 @@ export function buildLayerTree(layer: number, scan: LayerScan, changes: LayerCha
     if (copy) {
       t.size = copy.entry.size;
       if (copy.entry.hash) t.hash = copy.entry.hash;
-      t.content = { layer: copy.layer, dataOffset: copy.entry.dataOffset, size: copy.entry.size };
+      t.content = { layer: copy.layer, dataOffset: copy.entry.dataOffset, size: copy.entry.size, member: copy.entry.key };
     }
     rows.push([e.key, t]);
     seen.add(e.key);

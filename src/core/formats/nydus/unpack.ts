@@ -19,6 +19,7 @@ import { NydusReader } from './reader.ts';
 import { rdevParts } from './rafs-common.ts';
 import { RECORD, type BlobInfo, type Bootstrap } from './types.ts';
 import { decodeUtf8Lossy } from '../../tar/header-fields.ts';
+import { byteStringBytes } from '../../analysis/tar-path.ts';
 
 export interface UnpackOptions {
   /**
@@ -37,13 +38,6 @@ export interface UnpackOptions {
 }
 
 const TYPE: Record<string, TarWriterEntry['type'] | undefined> = { dir: 'dir', file: 'file', symlink: 'symlink', char: 'char', block: 'block', fifo: 'fifo' };
-
-/** A byte string (one UTF-16 unit per byte, as the decoder keeps raw names) → its bytes. */
-function byteStringBytes(s: string): Uint8Array {
-  const b = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
-  return b;
-}
 
 /** Streams the OCI tar of a decoded (per-layer) bootstrap; blob data through `blobOf`. */
 export async function* unpackNydusBootstrap(boot: Bootstrap, o: UnpackOptions): AsyncGenerator<Uint8Array> {
