@@ -111,8 +111,8 @@ interface ConvertReport {
 function report(args: ParsedArgs, r: ConvertReport): number {
   if (args.flags.has('json')) { process.stdout.write(JSON.stringify(r, null, 2) + '\n'); return 0; }
   for (const l of r.layers) {
-    const what = l.action === 'kept' ? `kept (${l.reason})` : `${formatBytes(l.from.size)} → ${formatBytes(l.to.size)}`;
-    process.stdout.write(`layer ${l.index} ${shortDigest(l.from.digest)} → ${shortDigest(l.to.digest)} ${what}${l.summary ? `; ${l.summary}` : ''} (${l.seconds.toFixed(1)} s)\n`);
+    const what = l.action === 'kept' ? `kept (${l.reason})` : l.from ? `${formatBytes(l.from.size)} → ${formatBytes(l.to.size)}` : `added, ${formatBytes(l.to.size)}`;
+    process.stdout.write(`layer ${l.index} ${l.from ? shortDigest(l.from.digest) : '(new)'} → ${shortDigest(l.to.digest)} ${what}${l.summary ? `; ${l.summary}` : ''} (${l.seconds.toFixed(1)} s)\n`);
   }
   for (const m of r.manifests ?? []) for (const n of m.notes) process.stdout.write(`note: ${n}\n`);
   const kind = r.layout === 'layer' ? 'layer blob' : r.layout === 'oci-layout' ? 'OCI layout' : r.layout === 'oci-archive' ? 'OCI archive' : 'docker-archive';

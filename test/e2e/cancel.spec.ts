@@ -1,8 +1,10 @@
 import { expect, test } from '@playwright/test';
 import { openFile, shot, waitForImage } from './helpers/app.ts';
 import { bigGzipLayer } from './helpers/inputs.ts';
+import { statSync } from 'node:fs';
+import { formatBytes } from '../../src/core/format.ts';
 
-test('cancels a long analysis of a 450 MB layer and stays usable', async ({ page }) => {
+test('cancels a long analysis of a 300+ MB layer and stays usable', async ({ page }) => {
   test.setTimeout(240_000);
   const big = bigGzipLayer(); // made once into .cache/e2e (≈ 30 s the first time)
   const restarts: string[] = [];
@@ -14,7 +16,8 @@ test('cancels a long analysis of a 450 MB layer and stays usable', async ({ page
   // Bytes are flowing: a known total and some of it done, with a rate shown.
   await expect(overall).toHaveAttribute('aria-valuenow', /^[1-9]\d*$/, { timeout: 30_000 });
   await expect(job).toContainText('MB/s');
-  await expect(job).toContainText('466 MB');
+  // The layer is a tar of this machine's /usr, so its size is whatever it is here.
+  await expect(job).toContainText(formatBytes(statSync(big).size));
   await shot(page, 'cancel-in-progress');
 
   const t0 = Date.now();

@@ -33,10 +33,12 @@ export interface ConvertImageOptions extends LongOperation {
 /** What happened to one layer. */
 export interface LayerConversion {
   index: number;
-  action: 'converted' | 'kept';
+  /** 'added': a layer the target adds, with no source layer (the Nydus bootstrap layer). */
+  action: 'converted' | 'kept' | 'added';
   /** Why a layer was kept as it was ("already gzip"). */
   reason?: string;
-  from: { digest: Digest; size: number; mediaType: string; compression: Compression; lazy?: 'estargz' };
+  /** Absent for an added layer. */
+  from?: { digest: Digest; size: number; mediaType: string; compression: Compression; lazy?: 'estargz' };
   to: Descriptor;
   diffId: Digest;
   summary?: string;
@@ -90,7 +92,7 @@ export async function convertImage(img: OpenedImage, sink: ImageSink, o: Convert
   const lowerBlobs = (id: string) => img.layers.find((l) => l.descriptor.digest === `sha256:${id}`)?.source;
   const total = sourceLayers.reduce((n, l) => n + l.source.size, 0);
   let doneBefore = 0;
-  const results: { index: number; srcDesc: Descriptor; from: LayerConversion['from']; written: WrittenLayer; out: { digest: Digest; size: number }; action: LayerConversion['action']; reason?: string; seconds: number }[] = [];
+  const results: { index: number; srcDesc: Descriptor; from?: LayerConversion['from']; written: WrittenLayer; out: { digest: Digest; size: number }; action: LayerConversion['action']; reason?: string; seconds: number }[] = [];
   for (const layer of sourceLayers) {
     if (layer.openError) throw layer.openError;
     const report = (n: number) => o.onProgress?.({
@@ -122,14 +124,13 @@ export async function convertImage(img: OpenedImage, sink: ImageSink, o: Convert
     notes.push('Docker schema 2 has no media type for these layers; the manifest is written with OCI media types');
   }
 
-  const additions = await o.writer.finishImage?.(results.map((r) => ({ index: r.index, action: r.action, written: r.written, digest: r.out.digest, size: r.out.size })), o.signal);
+  const additions = await o.writer.finishImage?.(results.map((r) => ({ index: r.index, action: r.action as 'converted' | 'kept', written: r.written, digest: r.out.digest, size: r.out.size })), o.signal);
   for (const [i, extra] of (additions?.layers ?? []).entries()) {
     const digest = await digestOf(extra.blob);
     await sink.addBlob(digest, extra.blob, o.signal);
     const index = results.length;
-    results.push({ index, srcDesc: { mediaType: '', digest, size: extra.blob.length },
-      from: { digest, size: extra.blob.length, mediaType: '', compression: extra.compression }, out: { digest, size: extra.blob.length }, action: 'converted', seconds: 0,
-      written: { compression: extra.compression, diffId: extra.diffId, mediaType: extra.mediaType, annotations: extra.annotations, summary: 'added by the converter' } });
+    results.push({ index, srcDesc: { mediaType: '', digest, size: extra.blob.length }, out: { digest, size: extra.blob.length }, action: 'added', seconds: 0,
+      written: { compression: extra.compression, diffId: extra.diffId, mediaType: extra.mediaType, annotations: extra.annotations, summary: o.writer.target === 'nydus' ? 'the merged bootstrap (image/image.boot)' : 'added by the converter' } });
   }
 
   const layers: LayerConversion[] = [];

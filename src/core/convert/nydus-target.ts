@@ -1,5 +1,5 @@
 import type { CompressionPool } from '../compress/compression-pool.ts';
-import { shortDigest } from '../errors.ts';
+import { LayerlabError, shortDigest } from '../errors.ts';
 import { MediaType } from '../image/media-types.ts';
 import { addToChunkDict, buildNydusLayer, createChunkDict, NYDUS_BUILD_DEFAULTS, type NydusChunkDict, type NydusLayerResult } from '../formats/nydus/build/layer.ts';
 import { mergeBootstraps } from '../formats/nydus/merge.ts';
@@ -58,6 +58,11 @@ export function nydusLayerWriter(o: NydusTargetOptions = {}): LayerFormatWriter 
       dict = undefined;
       const merged = await mergeBootstraps(layersBuilt.map((r, i) => ({ bootstrap: r.bootstrap, blobId: r.blobId, digest: layers[i]?.digest, size: r.layerTarSize })),
         { prefetch: o.prefetch, signal });
+      // Every blob the merged bootstrap references must ship as a layer of this manifest (spec
+      // §6.5: no external backend), or the image could not be mounted.
+      const shipped = new Set(layersBuilt.map((r) => r.blobId));
+      const stray = merged.blobIds.filter((id) => !shipped.has(id));
+      if (stray.length) throw new LayerlabError('INTERNAL', `the merged bootstrap references blob(s) no layer ships: ${stray.join(', ')}`);
       const boot = await nydusBootstrapLayer(merged.bootstrap,
         layersBuilt.flatMap((r) => (r.blobMeta ? [{ blobId: r.blobId, ...r.blobMeta }] : [])));
       return {
