@@ -1,3 +1,5 @@
+import { concatBytes } from './concat.ts';
+
 /**
  * Where converted output goes, front to back: a file the CLI writes, an OPFS file or a file the
  * user picked in the browser. The counterpart of ByteSource for writing. Implementations make
@@ -45,10 +47,7 @@ export function memorySink(name = 'memory'): ByteSink & { bytes(): Uint8Array; c
       size = 0;
     },
     bytes() {
-      const out = new Uint8Array(size);
-      let at = 0;
-      for (const p of parts) { out.set(p, at); at += p.length; }
-      return out;
+      return concatBytes(parts, size);
     },
   };
   return sink;

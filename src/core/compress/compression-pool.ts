@@ -13,6 +13,7 @@
  */
 import { LayerlabError, toLayerlabError, type SerializedError } from '../errors.ts';
 import { createGzipEncoder, type GzipLevel } from './gzip-encoder.ts';
+import { concatBytes } from '../bytes/concat.ts';
 import { createZstdEncoder } from './zstd-encoder.ts';
 
 export interface CompressionPool {
@@ -41,19 +42,9 @@ export type CompressionResponse =
 
 /** Concatenates parts into one buffer of its own (one part that owns its whole buffer is kept). */
 export function joinParts(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) {
-    const p = parts[0];
-    if (p.byteOffset === 0 && p.byteLength === p.buffer.byteLength) return p;
-  }
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  if (parts.length !== 1) return concatBytes(parts);
+  const p = parts[0];
+  return p.byteOffset === 0 && p.byteLength === p.buffer.byteLength ? p : p.slice();
 }
 
 /** Go `compress/gzip` header bytes 8 (XFL) and 9 (OS) for a level. */

@@ -1,4 +1,5 @@
 import { Inflate } from 'fflate';
+import { concatBytes } from '../bytes/concat.ts';
 import type { IHasher } from 'hash-wasm';
 import { LayerlabError, type ErrorContext } from '../errors.ts';
 import { gzipHeaderLength } from './gzip-header.ts';
@@ -70,7 +71,7 @@ export class GzipMemberReader {
       return b;
     }
     const start = this.compressedOffset - this.held.length;
-    const view = this.held.length ? concat(this.held, b) : b;
+    const view = this.held.length ? concatBytes([this.held, b]) : b;
     const ctx = this.ctx(start);
     if (this.members > 0 && (view[0] !== 0x1f || (view.length > 1 && view[1] !== 0x8b))) {
       throw new LayerlabError('BAD_COMPRESSION', `unexpected data after the gzip member that ends at ${start}`, ctx);
@@ -117,7 +118,7 @@ export class GzipMemberReader {
   private readTrailer(b: Uint8Array): Uint8Array {
     const need = 8 - this.held.length;
     const take = b.subarray(0, need);
-    this.held = this.held.length ? concat(this.held, take) : take.slice();
+    this.held = this.held.length ? concatBytes([this.held, take]) : take.slice();
     this.compressedOffset += take.length;
     if (this.held.length < 8) return EMPTY;
     const t = this.held;
@@ -180,13 +181,6 @@ function deflateRemainder(inflate: Inflate): Uint8Array | undefined {
 }
 
 const EMPTY: Uint8Array = new Uint8Array(0);
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const r = new Uint8Array(a.length + b.length);
-  r.set(a);
-  r.set(b, a.length);
-  return r;
-}
 
 /** hash-wasm returns the CRC as 4 big-endian bytes. */
 function crcValue(d: Uint8Array): number {

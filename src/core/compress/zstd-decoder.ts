@@ -1,4 +1,5 @@
 import { Decompress } from 'fzstd';
+import { concatBytes } from '../bytes/concat.ts';
 import { createXXHash64, type IHasher } from 'hash-wasm';
 import { LayerlabError, type ErrorContext } from '../errors.ts';
 import { ChunkCursor } from './chunk-cursor.ts';
@@ -108,7 +109,7 @@ class WasmFrame implements FrameDecoder {
   }
 
   end(): void {
-    const frame = this.parts.length === 1 ? this.parts[0] : join(this.parts, this.size);
+    const frame = concatBytes(this.parts, this.size);
     this.parts = [];
     let data: Uint8Array;
     try {
@@ -179,16 +180,6 @@ class StreamedFrame implements FrameDecoder {
 }
 
 const EMPTY: Uint8Array = new Uint8Array(0);
-
-function join(parts: Uint8Array[], size: number): Uint8Array {
-  const r = new Uint8Array(size);
-  let p = 0;
-  for (const x of parts) {
-    r.set(x, p);
-    p += x.length;
-  }
-  return r;
-}
 
 /**
  * zstd-wasm reports failures as "Failed to compress with code -N" even when decompressing;

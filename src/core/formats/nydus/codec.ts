@@ -1,4 +1,5 @@
 import { decompress } from '../../compress/decompress.ts';
+import { concatBytes } from '../../bytes/concat.ts';
 import { createBlake3 } from '../../digest/blake3.ts';
 import { sha256Hex } from '../../digest/sha256.ts';
 import { LayerlabError, type ErrorContext } from '../../errors.ts';
@@ -21,7 +22,7 @@ export async function decompressUnit(data: Uint8Array, compressor: Compressor, s
     const parts: Uint8Array[] = [];
     let n = 0;
     for await (const p of decompress(once(data), compressor, { signal, file: context.file })) { parts.push(p); n += p.length; }
-    out = concat(parts, n);
+    out = concatBytes(parts, n);
   }
   if (size !== undefined && out.length !== size) {
     throw new LayerlabError('SIZE_MISMATCH', `${compressor} data decodes to ${out.length} bytes, expected ${size}`, context);
@@ -35,14 +36,6 @@ export async function chunkDigestHex(data: Uint8Array, digester: Digester): Prom
   const h = await createBlake3();
   h.update(data);
   return h.digest().slice('blake3:'.length);
-}
-
-export function concat(parts: Uint8Array[], total = parts.reduce((n, p) => n + p.length, 0)): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
 }
 
 async function* once(b: Uint8Array): AsyncIterable<Uint8Array> {

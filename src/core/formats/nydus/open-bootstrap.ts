@@ -7,7 +7,7 @@ import { readTarEntries } from '../../tar/tar-stream.ts';
 import { parseBlobMetaFile, type BlobMeta } from './blob-meta.ts';
 import { decodeBootstrapV5, isRafsV5 } from './bootstrap-v5.ts';
 import { decodeBootstrapV6, isRafsV6 } from './bootstrap-v6.ts';
-import { concat } from './codec.ts';
+import { concatBytes } from '../../bytes/concat.ts';
 import { looksLikeLayerBlob, openLayerBlob, readEntry, type NydusLayerBlob } from './layer-blob.ts';
 import { RECORD, type Bootstrap } from './types.ts';
 
@@ -69,7 +69,7 @@ async function openBootstrapLayer(src: ByteSource, signal?: AbortSignal): Promis
     if (name !== 'image/image.boot' && name !== 'image.boot' && !meta) continue;
     const parts: Uint8Array[] = [];
     for await (const c of body) parts.push(c.slice());
-    const bytes = concat(parts);
+    const bytes = concatBytes(parts);
     if (meta) blobMetas.set(meta[1], parseBlobMetaFile(bytes, `${src.name}:${name}`));
     else boot = bytes;
   }

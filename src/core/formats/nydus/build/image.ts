@@ -10,6 +10,7 @@ import { sha256Digest } from '../../../digest/sha256.ts';
 import { MediaType } from '../../../image/media-types.ts';
 import type { Descriptor, HistoryEntry, ImageConfig, ImageManifest, Platform } from '../../../image/types.ts';
 import { TarWriter } from '../../../tar/tar-writer.ts';
+import { concatBytes } from '../../../bytes/concat.ts';
 import { CI_HEADER, EROFS_BLOCK } from '../types.ts';
 
 export const NYDUS_ANNOTATION = {
@@ -66,12 +67,12 @@ export async function nydusBootstrapLayer(bootstrap: Uint8Array, blobMetas: { bl
     await tw.addEntry({ name: `image/${m.blobId}.blob.meta`, type: 'file', mode: 0o444, uid: 0, gid: 0, mtime: 0 }, file);
   }
   tw.finish();
-  const tar = concat(tarParts);
+  const tar = concatBytes(tarParts);
   const gzParts: Uint8Array[] = [];
   const gz = createGzipEncoder({ level: 6, ondata: (c) => gzParts.push(c) });
   gz.push(tar);
   gz.finish();
-  const blob = concat(gzParts);
+  const blob = concatBytes(gzParts);
   return { blob, digest: await sha256Digest(blob), size: blob.length, diffId: await sha256Digest(tar) };
 }
 
@@ -130,12 +131,5 @@ export function ociConfigFromNydus(config: ImageConfig, unpackedDiffIds: Digest[
   const history = (config.history ?? []).filter((h) => !(h.comment === NYDUS_BOOTSTRAP_HISTORY.comment && h.created_by === NYDUS_BOOTSTRAP_HISTORY.created_by));
   const out: ImageConfig = { ...config, rootfs: { type: config.rootfs?.type ?? 'layers', diff_ids: unpackedDiffIds } };
   if (config.history) out.history = history;
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
   return out;
 }
