@@ -1,15 +1,14 @@
 import { LayerlabError, checkAborted, toLayerlabError } from '../errors.ts';
 import type { ByteSource } from '../bytes/byte-source.ts';
 import type { ContentHasher } from '../digest/content-hasher.ts';
-import type { LayerHasherFactory, OffloadedHasher } from '../digest/digest.ts';
-import { createSha256 } from '../digest/sha256.ts';
+import type { LayerHasherFactory } from '../digest/digest.ts';
+import { sourceDigest } from '../digest/source-digest.ts';
 import { readFooter } from '../formats/estargz/footer.ts';
 import { EstargzReader, cleanTocName, openEstargz } from '../formats/estargz/reader.ts';
 import { readToc } from '../formats/estargz/toc.ts';
 import { TOC_DIGEST_ANNOTATION, UNCOMPRESSED_SIZE_ANNOTATION, type TocEntry } from '../formats/estargz/types.ts';
 import type { LayerBlob } from '../image/opened-image.ts';
-import type { EntryCounts } from './report.ts';
-import type { LayerScan, NodeKind, ScannedEntry } from './layer-scan.ts';
+import { emptyLayerScan, type LayerScan, type NodeKind, type ScannedEntry } from './layer-scan.ts';
 import { byteString, escapesRoot, normalizeMemberPath, splitParent } from './tar-path.ts';
 
 export interface TocScanOptions {
@@ -42,12 +41,9 @@ export async function scanEstargzToc(layer: LayerBlob, o: TocScanOptions = {}): 
   const footer = await readFooter(src, o.signal);
   if (!footer) return undefined;
   const ctx = { file: layer.path, layer: layer.index, layerDigest: layer.descriptor.digest || undefined };
-  const counts: EntryCounts = { file: 0, dir: 0, symlink: 0, hardlink: 0, char: 0, block: 0, fifo: 0 };
   const size = Number(layer.descriptor.annotations?.[UNCOMPRESSED_SIZE_ANNOTATION]);
-  const scan: LayerScan = {
-    format: 'gzip', digest: '', diffID: '', uncompressedSize: Number.isSafeInteger(size) ? size : 0, entries: [], markers: [], counts,
-    fileBytes: 0, sparseEntries: 0, warnings: [],
-  };
+  const scan = emptyLayerScan('gzip');
+  if (Number.isSafeInteger(size)) scan.uncompressedSize = size;
   try {
     const read = await readToc(src, footer, { signal: o.signal, expectedDigest: layer.descriptor.annotations?.[TOC_DIGEST_ANNOTATION] });
     const reader = new EstargzReader(src, footer, read);
@@ -59,7 +55,7 @@ export async function scanEstargzToc(layer: LayerBlob, o: TocScanOptions = {}): 
       if (entry.kind === 'file' && o.hasher && e.digest?.startsWith('sha256:')) entry.hash = e.digest.slice('sha256:'.length);
       scan.entries.push(entry);
     }
-    if (o.digests !== false) scan.digest = await storedDigest(src, o);
+    if (o.digests !== false) scan.digest = await sourceDigest(src, { signal: o.signal, hasher: o.digestHasher, onBytes: o.onBytes });
   } catch (e) {
     const err = toLayerlabError(e, ctx);
     if (err.code === 'ABORTED') throw err;
@@ -99,21 +95,6 @@ function scannedEntry(e: TocEntry, scan: LayerScan, ctx: { file: string; layer: 
     se.xattrs = new Map(Object.entries(e.xattrs).map(([k, v]) => [k, Uint8Array.from(atob(v), (c) => c.charCodeAt(0))]));
   }
   return se;
-}
-
-/** The blob hashed as stored: a read, never an inflate. */
-async function storedDigest(src: ByteSource, o: TocScanOptions): Promise<string> {
-  const h: OffloadedHasher = o.digestHasher ? await o.digestHasher() : await (async () => {
-    const s = await createSha256();
-    return { update: (b: Uint8Array) => s.update(b), digest: async () => s.digest() };
-  })();
-  let n = 0;
-  for await (const c of src.stream({ signal: o.signal })) {
-    h.update(c);
-    n += c.length;
-    o.onBytes?.(n);
-  }
-  return h.digest();
 }
 
 /** One reader per eStargz blob, so the TOC is fetched once for a tree and all its file reads. */

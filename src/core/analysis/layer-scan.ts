@@ -1,7 +1,7 @@
 import { LayerlabError, checkAborted, toLayerlabError } from '../errors.ts';
 import { decompress } from '../compress/decompress.ts';
 import { detectCompression, type Compression } from '../compress/sniff.ts';
-import { createSha256 } from '../digest/sha256.ts';
+import { localHasher } from '../digest/source-digest.ts';
 import type { LayerHasherFactory, OffloadedHasher } from '../digest/digest.ts';
 import { TarParser } from '../tar/tar-parser.ts';
 import type { TarEntry } from '../tar/tar-types.ts';
@@ -92,11 +92,8 @@ const WH_OPAQUE = '.wh..wh..opq';
 export async function scanLayer(layer: LayerBlob, o: ScanOptions = {}): Promise<LayerScan> {
   const src = layer.source;
   const ctx = { file: layer.path, layer: layer.index, layerDigest: layer.descriptor.digest || undefined };
-  const counts: EntryCounts = { file: 0, dir: 0, symlink: 0, hardlink: 0, char: 0, block: 0, fifo: 0 };
-  const scan: LayerScan = {
-    format: 'none', digest: '', diffID: '', uncompressedSize: 0, entries: [], markers: [], counts,
-    fileBytes: 0, sparseEntries: 0, warnings: [],
-  };
+  const scan = emptyLayerScan('none');
+  const counts = scan.counts;
   const makeHasher = o.digestHasher ?? localHasher;
   const storedHash = await makeHasher();
   const diffHash = await makeHasher();
@@ -185,10 +182,10 @@ async function finishStoredDigest(layer: LayerBlob, h: OffloadedHasher, from: nu
   }
 }
 
-/** The default: hash right here, synchronously, with the one SHA-256 helper. */
-async function localHasher(): Promise<OffloadedHasher> {
-  const h = await createSha256();
-  return { update: (b) => h.update(b), digest: async () => h.digest() };
+/** A scan with nothing in it yet: what each way of listing a layer (tar, TOC, bootstrap) fills. */
+export function emptyLayerScan(format: Compression): LayerScan {
+  const counts: EntryCounts = { file: 0, dir: 0, symlink: 0, hardlink: 0, char: 0, block: 0, fifo: 0 };
+  return { format, digest: '', diffID: '', uncompressedSize: 0, entries: [], markers: [], counts, fileBytes: 0, sparseEntries: 0, warnings: [] };
 }
 
 function nodeKind(e: TarEntry): NodeKind | undefined {

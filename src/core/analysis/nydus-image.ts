@@ -1,7 +1,6 @@
 import { LayerlabError, checkAborted, toLayerlabError, type ErrorContext } from '../errors.ts';
 import type { ContentHasher } from '../digest/content-hasher.ts';
 import type { LayerHasherFactory } from '../digest/digest.ts';
-import { createSha256 } from '../digest/sha256.ts';
 import type { BlobMeta } from '../formats/nydus/blob-meta.ts';
 import { isNydusBlobLayer, isNydusBootstrapLayer } from '../formats/nydus/build/image.ts';
 import { checkNydus, type CheckReport } from '../formats/nydus/check.ts';
@@ -11,8 +10,9 @@ import { rdevParts } from '../formats/nydus/rafs-common.ts';
 import { NydusReader } from '../formats/nydus/reader.ts';
 import { BLOB_FEATURE, RECORD, type BlobInfo, type RafsNode } from '../formats/nydus/types.ts';
 import type { LayerBlob, OpenedImage } from '../image/opened-image.ts';
-import type { EntryCounts, NydusSummary } from './report.ts';
-import type { LayerScan, Marker, NodeKind, ScannedEntry } from './layer-scan.ts';
+import type { NydusSummary } from './report.ts';
+import { emptyLayerScan, type LayerScan, type Marker, type NodeKind, type ScannedEntry } from './layer-scan.ts';
+import { sourceDigest } from '../digest/source-digest.ts';
 import { byteString, splitParent } from './tar-path.ts';
 
 /**
@@ -186,16 +186,13 @@ export class NydusScanner {
 
   /** A blob layer (or lone input): its own bootstrap's entries; its digest by one pass over the blob. */
   async scanLayer(layer: LayerBlob, onBytes?: (n: number) => void): Promise<{ scan: LayerScan; loaded?: LoadedBootstrap }> {
-    const scan = emptyScan();
+    const scan = emptyLayerScan('none');
     const ctx: ErrorContext = { file: layer.path, layer: layer.index, layerDigest: layer.descriptor.digest || undefined };
     let loaded: LoadedBootstrap | undefined;
     try {
       if (layer.openError) throw layer.openError;
       if (this.o.digests !== false || !layer.digestIsClaim) {
-        const h = await (this.o.digestHasher ?? localHasher)();
-        let n = 0;
-        for await (const c of layer.source.stream({ signal: this.o.signal })) { h.update(c); n += c.length; onBytes?.(n); }
-        scan.digest = await h.digest();
+        scan.digest = await sourceDigest(layer.source, { signal: this.o.signal, hasher: this.o.digestHasher, onBytes });
       }
       // A nydus blob's diffID is its own digest (§6.5: blobs count as uncompressed).
       scan.diffID = scan.digest;
@@ -213,7 +210,7 @@ export class NydusScanner {
   /** The merged bootstrap as one scan: `.wh.*` names are kept as files (a Nydus mount shows what the bootstrap holds). */
   async scanMerged(bootLayer: number): Promise<{ scan: LayerScan; loaded: LoadedBootstrap }> {
     const loaded = await loadNydusBootstrap(this.img, bootLayer, this.o.signal);
-    const scan = emptyScan();
+    const scan = emptyLayerScan('none');
     await this.fill(scan, loaded, false);
     return { scan, loaded };
   }
@@ -283,15 +280,6 @@ export class NydusScanner {
   }
 }
 
-function emptyScan(): LayerScan {
-  const counts: EntryCounts = { file: 0, dir: 0, symlink: 0, hardlink: 0, char: 0, block: 0, fifo: 0 };
-  return { format: 'none', digest: '', diffID: '', uncompressedSize: 0, entries: [], markers: [], counts, fileBytes: 0, sparseEntries: 0, warnings: [] };
-}
-
-async function localHasher() {
-  const h = await createSha256();
-  return { update: (b: Uint8Array) => h.update(b), digest: async () => h.digest() };
-}
 
 /** The feature words `nydus-image check` prints (§8.1). */
 export function blobFeatureNames(f: number): string[] {

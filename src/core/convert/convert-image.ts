@@ -17,6 +17,7 @@ import { encodeJson } from './image-sink.ts';
 import type { LayerFormatWriter, SourceLayer, WrittenLayer } from './layer-writer.ts';
 import { isNydusBlobLayer, isNydusBootstrapLayer, NYDUS_BOOTSTRAP_HISTORY } from '../formats/nydus/build/image.ts';
 import { unpackNydusLayer } from '../formats/nydus/unpack.ts';
+import { sourceDigest } from '../digest/source-digest.ts';
 import type { ByteSource } from '../bytes/byte-source.ts';
 
 /** Docker schema 2 or OCI media types in the output manifest. */
@@ -125,12 +126,11 @@ export async function convertImage(img: OpenedImage, sink: ImageSink, o: Convert
   }
 
   const additions = await o.writer.finishImage?.(results.map((r) => ({ index: r.index, action: r.action as 'converted' | 'kept', written: r.written, digest: r.out.digest, size: r.out.size })), o.signal);
-  for (const [i, extra] of (additions?.layers ?? []).entries()) {
+  for (const extra of additions?.layers ?? []) {
     const digest = await digestOf(extra.blob);
     await sink.addBlob(digest, extra.blob, o.signal);
-    const index = results.length;
-    results.push({ index, srcDesc: { mediaType: '', digest, size: extra.blob.length }, out: { digest, size: extra.blob.length }, action: 'added', seconds: 0,
-      written: { compression: extra.compression, diffId: extra.diffId, mediaType: extra.mediaType, annotations: extra.annotations, summary: o.writer.target === 'nydus' ? 'the merged bootstrap (image/image.boot)' : 'added by the converter' } });
+    results.push({ index: results.length, srcDesc: { mediaType: '', digest, size: extra.blob.length }, out: { digest, size: extra.blob.length }, action: 'added', seconds: 0,
+      written: { compression: extra.compression, diffId: extra.diffId, mediaType: extra.mediaType, annotations: extra.annotations, summary: extra.summary } });
   }
 
   const layers: LayerConversion[] = [];
@@ -225,36 +225,35 @@ async function convertLayer(layer: LayerBlob, src: SourceLayer, o: Omit<ConvertI
   let storedRead = 0;
   let firstPassDone = false;
   let passes = 0;
-  const prefixEnd = src.estargz ? src.estargz.tocOffset : layer.source.size;
-  const nydusTar = () => {
-    const first = passes++ === 0;
-    return (async function* () {
-      if (first) {
-        for await (const c of layer.source.stream({ signal: o.signal, chunkSize: 4 << 20 })) { stored.update(c); storedRead += c.length; report(storedRead); }
-        firstPassDone = true;
-      }
-      yield* unpackNydusLayer(layer.source, { lowerBlobs, signal: o.signal, file: layer.path, layer: layer.index });
-    })();
-  };
-  const tar = src.nydus ? nydusTar : () => {
-    const first = passes++ === 0;
-    // The first pass also hashes the stored bytes (all of them: an eStargz's TOC and footer too)
-    // and, when the tar is the whole stream, the diffID; later passes only read.
-    async function* raw(): AsyncGenerator<Uint8Array> {
-      let at = 0;
-      for await (const c of layer.source.stream({ signal: o.signal, chunkSize: 1 << 20 })) {
-        checkAborted(o.signal, { ...where, offset: at, offsetSpace: 'compressed' });
-        if (first) { stored.update(c); storedRead += c.length; report(storedRead); }
-        const start = at;
-        at += c.length;
-        if (start < prefixEnd) yield at <= prefixEnd ? c : c.subarray(0, prefixEnd - start);
-        else if (!first) break;
-      }
-      if (first) firstPassDone = true;
+  // What of the stored bytes is compressed tar: all of it, an eStargz's stream before its TOC, or
+  // nothing for a Nydus layer (its tar comes from its own bootstrap and chunks).
+  const prefixEnd = src.nydus ? 0 : src.estargz ? src.estargz.tocOffset : layer.source.size;
+  // The stored bytes up to prefixEnd. The first pass reads them all, to the end, hashing them for
+  // the stored digest; later passes stop at prefixEnd.
+  async function* storedBytes(first: boolean): AsyncGenerator<Uint8Array> {
+    let at = 0;
+    for await (const c of layer.source.stream({ signal: o.signal, chunkSize: 1 << 20 })) {
+      checkAborted(o.signal, { ...where, offset: at, offsetSpace: 'compressed' });
+      if (first) { stored.update(c); storedRead += c.length; report(storedRead); }
+      const start = at;
+      at += c.length;
+      if (start < prefixEnd) yield at <= prefixEnd ? c : c.subarray(0, prefixEnd - start);
+      else if (!first) break;
     }
-    const out = decompress(raw(), src.compression, { signal: o.signal, file: layer.path,
+    if (first) firstPassDone = true;
+  }
+  const tar = () => {
+    const first = passes++ === 0;
+    if (src.nydus) {
+      return (async function* () {
+        if (first) for await (const _ of storedBytes(true)) { /* digest only: prefixEnd is 0 */ }
+        yield* unpackNydusLayer(layer.source, { lowerBlobs, signal: o.signal, file: layer.path, layer: layer.index });
+      })();
+    }
+    const out = decompress(storedBytes(first), src.compression, { signal: o.signal, file: layer.path,
       reopen: src.compression === 'gzip' ? () => layer.source.stream({ end: prefixEnd, signal: o.signal }) : undefined });
     if (!first || !tarHash) return out;
+    // The first pass also hashes the tar for the diffID, when the tar is the whole stored stream.
     return (async function* () {
       for await (const c of out) { tarHash.update(c); yield c; }
     })();
@@ -296,29 +295,32 @@ async function convertLayer(layer: LayerBlob, src: SourceLayer, o: Omit<ConvertI
   return { written, out, storedDigest };
 }
 
-/** Copies a layer that needs no conversion, checking (or, for docker-archive, learning) its digest. */
+/**
+ * Copies a layer that needs no conversion. Its digest names the blob in the output, so it is
+ * known first (the manifest's claim, or for a docker-archive learnt by a pass over the blob) and
+ * the copy is hashed as it is written: a claim that does not hold, or a blob that changed since
+ * it was hashed, stops the conversion.
+ */
 async function copyKept(layer: LayerBlob, sink: ImageSink, signal: AbortSignal | undefined, report: (n: number) => void): Promise<Digest> {
-  const where = { layer: layer.index, file: layer.path };
-  let digest = layer.descriptor.digest as Digest;
-  if (!layer.digestIsClaim || !digest) {
-    const h = await createSha256();
-    for await (const c of layer.source.stream({ signal, chunkSize: 4 << 20 })) h.update(c);
-    digest = h.digest();
-  }
-  // Hash what is copied, so a claim is checked in the same pass that writes it.
+  const src = layer.source;
+  const claimed = layer.digestIsClaim && !!layer.descriptor.digest;
+  const expected = claimed ? layer.descriptor.digest as Digest : await sourceDigest(src, { signal });
   const h = await createSha256();
   let n = 0;
-  const hashing = {
-    ...layer.source,
-    name: layer.source.name, size: layer.source.size, read: layer.source.read.bind(layer.source),
-    stream: async function* (opts?: Parameters<typeof layer.source.stream>[0]) {
-      for await (const c of layer.source.stream(opts)) { h.update(c); n += c.length; report(n); yield c; }
+  const hashing: ByteSource = {
+    name: src.name, size: src.size, read: (offset, length, s) => src.read(offset, length, s),
+    async *stream(opts) {
+      for await (const c of src.stream(opts)) { h.update(c); n += c.length; report(n); yield c; }
     },
   };
-  await sink.addBlob(digest, hashing, signal);
+  await sink.addBlob(expected, hashing, signal);
   const actual = h.digest();
-  if (actual !== digest) throw new LayerlabError('DIGEST_MISMATCH', `layer ${layer.index} digest mismatch: the manifest says ${digest}, the blob is ${actual}`, where);
-  return digest;
+  if (actual !== expected) {
+    throw new LayerlabError('DIGEST_MISMATCH', claimed
+      ? `layer ${layer.index} digest mismatch: the manifest says ${expected}, the blob is ${actual}`
+      : `layer ${layer.index} changed while it was copied (${expected} when hashed, ${actual} when copied)`, { layer: layer.index, file: layer.path });
+  }
+  return expected;
 }
 
 async function writeConfig(img: OpenedImage, diffIds: Digest[], sink: ImageSink, signal?: AbortSignal, history?: ImageConfig['history'],

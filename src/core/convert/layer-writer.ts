@@ -81,7 +81,7 @@ export interface FinishedLayer {
 /** What a writer adds to the image around its layers. */
 export interface ImageAdditions {
   /** Appended after the converted layers, in order; `blob` is the stored (compressed) bytes. */
-  layers?: { blob: Uint8Array; compression: Compression; diffId: Digest; mediaType?: string; annotations?: Record<string, string> }[];
+  layers?: { blob: Uint8Array; compression: Compression; diffId: Digest; mediaType?: string; annotations?: Record<string, string>; summary?: string }[];
   /** Entries appended to the config's `history`. */
   history?: { created_by?: string; comment?: string; empty_layer?: boolean }[];
   /** Added to the platform's `os.features` in the index entry (Nydus: `nydus.remoteimage.v1`). */

@@ -67,7 +67,8 @@ export function nydusLayerWriter(o: NydusTargetOptions = {}): LayerFormatWriter 
         layersBuilt.flatMap((r) => (r.blobMeta ? [{ blobId: r.blobId, ...r.blobMeta }] : [])));
       return {
         layers: [{ blob: boot.blob, compression: 'gzip', diffId: boot.diffId,
-          annotations: { [NYDUS_ANNOTATION.bootstrap]: 'true', [NYDUS_ANNOTATION.fsVersion]: '6' } }],
+          annotations: { [NYDUS_ANNOTATION.bootstrap]: 'true', [NYDUS_ANNOTATION.fsVersion]: '6' },
+          summary: `the merged bootstrap (image/image.boot): ${merged.inodes} names, ${merged.blobIds.length} blob(s)` }],
         history: [{ ...NYDUS_BOOTSTRAP_HISTORY }],
         osFeatures: [NYDUS_OS_FEATURE],
       };
