@@ -9,35 +9,17 @@
  * except \n \r \t, every invalid UTF-8 byte → the escape \ufffd; map keys (`xattrs`) sorted by
  * bytes; a nil `entries` slice → `null`.
  */
-import type { TocEntryType } from './types.ts';
+import type { TocEntry } from './types.ts';
 
 /**
  * One TOC entry as the writer holds it. Strings may be given as raw UTF-8 bytes (`nameBytes`,
  * `linkNameBytes`) so that invalid UTF-8 is escaped per byte, as Go does; otherwise the JS string
  * is used. `xattrs` values are the raw bytes (JSON: standard base64).
  */
-export interface TocJsonEntry {
-  name: string;
+export interface TocJsonEntry extends Omit<TocEntry, 'xattrs'> {
   nameBytes?: Uint8Array;
-  type: TocEntryType;
-  size?: number;
-  modtime?: string;
-  linkName?: string;
   linkNameBytes?: Uint8Array;
-  mode?: number;
-  uid?: number;
-  gid?: number;
-  userName?: string;
-  groupName?: string;
-  offset?: number;
-  innerOffset?: number;
-  devMajor?: number;
-  devMinor?: number;
   xattrs?: Map<string, Uint8Array>;
-  digest?: string;
-  chunkOffset?: number;
-  chunkSize?: number;
-  chunkDigest?: string;
 }
 
 const utf8 = new TextEncoder();
