@@ -236,25 +236,14 @@ export const CASES: BenchCase[] = [
       return estargzCase(await ctx.open('gz'), level, ctx.compressionPool?.());
     },
   })),
-  {
-    name: 'nydus: gz layer → Nydus layer (zstd, blake3, 1 MiB chunks, pool)', reference: 'zstd -3 -T2', input: 'gz', runs: 1,
-    async run(ctx) {
-      return nydusCase(await ctx.open('gz'), ctx.compressionPool?.());
-    },
-  },
-  // Where the time goes: the same without the pool, and without compression at all.
-  {
-    name: 'nydus: gz layer → Nydus layer (zstd in line, no pool)', reference: 'zstd -3 -T2', input: 'gz', runs: 1,
-    async run(ctx) {
-      return nydusCase(await ctx.open('gz'), undefined);
-    },
-  },
-  {
-    name: 'nydus: gz layer → Nydus layer (compressor none)', reference: 'zstd -3 -T2', input: 'gz', runs: 1,
-    async run(ctx) {
-      return nydusCase(await ctx.open('gz'), undefined, 'none');
-    },
-  },
+  // The conversion, then where its time goes: without the pool, and without compression at all.
+  ...([['zstd, blake3, 1 MiB chunks, pool', true, 'zstd'], ['zstd in line, no pool', false, 'zstd'], ['compressor none', false, 'none']] as const)
+    .map(([what, pooled, compressor]): BenchCase => ({
+      name: `nydus: gz layer → Nydus layer (${what})`, reference: 'zstd -3 -T2', input: 'gz', runs: 1,
+      async run(ctx) {
+        return nydusCase(await ctx.open('gz'), pooled ? ctx.compressionPool?.() : undefined, compressor);
+      },
+    })),
   ...pieceSweep('gunzip', 'gz'),
   ...pieceSweep('unzstd-js', 'zst'),
 ];
