@@ -4,22 +4,9 @@
  * equality and sort order are exactly those of the bytes, and non-UTF-8 names survive.
  */
 
-/** Raw bytes → byte string. */
-export function byteString(bytes: Uint8Array): string {
-  let ascii = true;
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] > 0x7f) { ascii = false; break; }
-  if (ascii && bytes.length < 4096) return String.fromCharCode.apply(null, bytes as unknown as number[]);
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 4096) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096) as unknown as number[]);
-  return s;
-}
+import { byteStringBytes } from '../bytes/byte-string.ts';
 
-/** Byte string → raw bytes. */
-export function byteStringBytes(s: string): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
+export { byteString, byteStringBytes } from '../bytes/byte-string.ts';
 
 /**
  * Normalises a member name (corpus README, "Paths"): split on '/', drop empty and '.'

@@ -1,4 +1,5 @@
 import { LayerlabError, checkAborted, type ErrorContext } from '../../errors.ts';
+import { byteString } from '../../bytes/byte-string.ts';
 import { compressorAt } from './blob-meta.ts';
 import { LeView } from './le-view.ts';
 import { flagsAlgorithms, nodeTypeOf, parseChunkInfo } from './rafs-common.ts';
@@ -209,7 +210,7 @@ class TreeWalk {
         if (d.name === '..') { if (d.nid !== parent) this.problems.push(`${path}: ".." points at nid ${d.nid}, not ${parent}`); continue; }
         const child: { nid: number; path: string; parent: number; raw?: string } = { nid: d.nid, path: path === '/' ? `/${d.name}` : `${path}/${d.name}`, parent: nid };
         // A name that is not UTF-8 (or under one that is not) keeps its bytes as a byte string.
-        if (raw !== undefined || d.raw !== undefined) child.raw = `${raw ?? latin1(utf8Bytes(path))}${path === '/' ? '' : '/'}${d.raw ?? latin1(utf8Bytes(d.name))}`;
+        if (raw !== undefined || d.raw !== undefined) child.raw = `${raw ?? byteString(utf8Bytes(path))}${path === '/' ? '' : '/'}${d.raw ?? byteString(utf8Bytes(d.name))}`;
         children.push(child);
       }
       for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
@@ -263,7 +264,7 @@ class TreeWalk {
       if (i.size === 0 || i.size > 65535) throw this.v.error('BAD_LAZY_FORMAT', `${path}: symlink target length ${i.size}`, i.offset);
       const target = this.data(i, path);
       node.symlink = new TextDecoder().decode(target);
-      if (target.some((b) => b > 0x7f)) { try { new TextDecoder('utf-8', { fatal: true }).decode(target); } catch { node.rawSymlink = latin1(target); } }
+      if (target.some((b) => b > 0x7f)) { try { new TextDecoder('utf-8', { fatal: true }).decode(target); } catch { node.rawSymlink = byteString(target); } }
     } else if (type === 'file') {
       node.chunks = this.chunks(i, path);
     } else if (type !== 'dir') {
@@ -347,7 +348,7 @@ class TreeWalk {
         const nid = block.u64(at + DIRENT.nidAt, 'nid');
         const bytes = block.bytes.subarray(nameoff, end);
         let raw: string | undefined;
-        if (bytes.some((b) => b > 0x7f)) { try { strict.decode(bytes); } catch { raw = latin1(bytes); } }
+        if (bytes.some((b) => b > 0x7f)) { try { strict.decode(bytes); } catch { raw = byteString(bytes); } }
         out.push({ name: dec.decode(bytes), nid, raw });
       }
     }
@@ -385,13 +386,6 @@ class TreeWalk {
     }
     return out;
   }
-}
-
-/** Bytes → byte string (one UTF-16 unit per byte), as the analysis keys paths. */
-function latin1(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i += 4096) s += String.fromCharCode.apply(null, b.subarray(i, i + 4096) as unknown as number[]);
-  return s;
 }
 
 function utf8Bytes(s: string): Uint8Array {

@@ -4,6 +4,7 @@
  * re-laid out by the RAFS v6 writer (wasm). The base layer's `.wh.*` files stay (nydus quirk).
  */
 import type { Digest } from '../../digest/digest.ts';
+import { byteStringBytes } from '../../bytes/byte-string.ts';
 import { LayerlabError, checkAborted, type ErrorContext } from '../../errors.ts';
 import { decodeBootstrapV6 } from './bootstrap-v6.ts';
 import { rafsFlags, resolvePrefetch } from './build/layer.ts';
@@ -92,7 +93,6 @@ function nodeOf(n: RafsNode, shared: InodeData | undefined, blobMap: (b: number)
 }
 
 const keyOf = (s: string) => nameKey(enc.encode(s));
-const byteStringBytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const asByteString = (s: string) => /^[\x00-\x7f]*$/.test(s) ? s : String.fromCharCode(...enc.encode(s));
 const isWhiteout = (k: string) => k.startsWith(WH);
 

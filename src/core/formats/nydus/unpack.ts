@@ -19,7 +19,7 @@ import { NydusReader } from './reader.ts';
 import { rdevParts } from './rafs-common.ts';
 import { RECORD, type BlobInfo, type Bootstrap } from './types.ts';
 import { decodeUtf8Lossy } from '../../tar/header-fields.ts';
-import { byteStringBytes } from '../../analysis/tar-path.ts';
+import { byteStringBytes } from '../../bytes/byte-string.ts';
 
 export interface UnpackOptions {
   /**
