@@ -258,7 +258,7 @@ async function nydusCase(src: ByteSource, pool: CompressionPool | undefined, com
   let tarBytes = 0;
   try {
     const r = await buildNydusLayer(decompress(src.stream(), 'gzip', { reopen: () => src.stream() }), (c) => void (out += c.length), {
-      compressor, compressChunk: pool ? (d, level) => pool.zstdFrame(d, level) : undefined, parallelism: pool?.size,
+      compressor, pool,
       onProgress: (n) => void (tarBytes = n),
     });
     return { bytes: r.uncompressedSize > 0 ? tarBytes : 0, extra: { ratio: +(out / tarBytes).toFixed(3), pool: pool?.size ?? 1, chunks: r.chunks, unique: r.uniqueChunks, blob: r.blobId.slice(0, 12) } };

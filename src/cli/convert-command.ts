@@ -16,7 +16,7 @@ import { nodeCompressionPool } from './node-compression-pool.ts';
 export const CONVERT_USAGE = `  layerlab convert SRC --to gzip|zstd|uncompressed -o OUT [--level L]
   layerlab convert SRC --to estargz -o OUT [--lossless] [--chunk-size N] [--min-chunk-size N]
                    [--level L] [--prioritize PATH ...]
-  layerlab convert SRC --to nydus -o OUT [--chunk-size N] [--compressor zstd|none]
+  layerlab convert SRC --to nydus -o OUT [--chunk-size N] [--compressor zstd|lz4_block|none]
                    [--digester blake3|sha256] [--prefetch PATH ...] [--no-dedup]
       (all:)       [--platform P | --all-platforms] [--oci] [--docker-archive] [--json]`;
 
@@ -37,7 +37,7 @@ export async function convertCommand(args: ParsedArgs, signal: AbortSignal, onPr
   if (!outPath) throw new UsageError('convert needs -o OUT');
   const compressor = str(args.flags.get('compressor'));
   const digester = str(args.flags.get('digester'));
-  if (compressor !== undefined && compressor !== 'zstd' && compressor !== 'none') throw new UsageError('--compressor is zstd or none');
+  if (compressor !== undefined && compressor !== 'zstd' && compressor !== 'lz4_block' && compressor !== 'none') throw new UsageError('--compressor is zstd, lz4_block or none');
   if (digester !== undefined && digester !== 'blake3' && digester !== 'sha256') throw new UsageError('--digester is blake3 or sha256');
   const listOf = (key: string) => (args.lists.get(key) ?? []).flatMap((v) => v.split(',')).filter(Boolean);
   const settings: ConvertSettings = {

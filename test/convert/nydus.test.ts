@@ -28,7 +28,7 @@ beforeAll(() => {
  * S_ISGID on chown; so the extracted copies of set-id programs lack those bits, while the
  * oracle's own decoder (and the corpus' ground truth, compared below) has them.
  */
-function oracleImage(image: string, digests: 'auto' | 'none' = 'auto'): string {
+function oracleImage(image: string, digests: 'auto' | 'none' = 'auto'): { dir: string; text: string } {
   const dir = mkdtempSync(join(out, 'oracle-'));
   const r = spawnSync('python3', [ORACLE, 'image', '--extract', '--digests', digests, image, join(dir, 'o')], { encoding: 'utf8', maxBuffer: 256 << 20 });
   const text = r.stdout + r.stderr;
@@ -47,7 +47,7 @@ function oracleImage(image: string, digests: 'auto' | 'none' = 'auto'): string {
     }
   }
   expect(text).toMatch(/OK {4}fsck\.erofs exit 0 \(with --extract\)/);
-  return join(dir, 'o');
+  return { dir: join(dir, 'o'), text };
 }
 
 /**
@@ -96,16 +96,30 @@ describe('OCI → Nydus: every corpus image passes nydus-oracle, and its merged 
       const o = join(out, `${name}.nydus.tar`);
       const r = convert(imagePath(name), '--to', 'nydus', '-o', o);
       expect(r.layers.at(-1).to.annotations['containerd.io/snapshot/nydus-bootstrap']).toBe('true');
-      compareTreeBoot(oracleImage(o, digests), name);
+      compareTreeBoot(oracleImage(o, digests).dir, name);
     });
   }
   for (const [name] of rows) {
     it(`${name} (compressor none, sha256 digests, 64 KiB chunks: every chunk digest checked)`, () => {
       const o = join(out, `${name}.nydus-none`);
       convert(imagePath(name), '--to', 'nydus', '--compressor', 'none', '--digester', 'sha256', '--chunk-size', '65536', '-o', o);
-      compareTreeBoot(oracleImage(o), name);
+      compareTreeBoot(oracleImage(o).dir, name);
     });
   }
+  // lz4_block: raw LZ4 blocks (spec §3.3) from our own encoder, read back by the oracle's own
+  // LZ4 decoder (pure Python, hence one image) and then by fsck.erofs over the blob caches.
+  it('layered-oci (compressor lz4_block, blake3; chunk data and the CI array in LZ4 blocks)', () => {
+    const o = join(out, 'layered-oci.nydus-lz4');
+    const r = convert(imagePath('layered-oci'), '--to', 'nydus', '--compressor', 'lz4_block', '-o', o);
+    expect(r.layers.length).toBeGreaterThan(1);
+    const { dir, text } = oracleImage(o, 'none');
+    // every blob (one per layer) stores LZ4 chunks, and the big layer's CI array is LZ4 too
+    const blobs = text.split('\n').filter((l) => /^\s+blob \d+: [0-9a-f]{64} comp=/.test(l));
+    expect(new Set(blobs.map((l) => /[0-9a-f]{64}/.exec(l)![0])).size).toBe(r.layers.length - 1);
+    for (const b of blobs) expect(b).toMatch(/comp=lz4_block digest=blake3/);
+    expect(text).toMatch(/toc blob\.meta +flags=0x4\(lz4_block\)/);
+    compareTreeBoot(dir, 'layered-oci');
+  });
 });
 
 describe('the image around the Nydus layers', () => {
@@ -149,12 +163,13 @@ describe('the image around the Nydus layers', () => {
 });
 
 describe('OCI → Nydus → OCI reproduces every layer', () => {
-  for (const dedup of [true, false]) {
-    it(`layered-oci${dedup ? '' : ' (--no-dedup)'}: per layer, paths, types, modes, uid/gid, xattrs, link targets and content sha256 survive`, () => {
+  for (const [dedup, extra] of [[true, []], [false, ['--no-dedup']], [true, ['--compressor', 'lz4_block']]] as const) {
+    it(`layered-oci${extra.length ? ` (${extra.join(' ')})` : ''}: per layer, paths, types, modes, uid/gid, xattrs, link targets and content sha256 survive`, () => {
       const src = imagePath('layered-oci');
-      const ny = join(out, `rt-${dedup}.nydus`);
-      convert(src, '--to', 'nydus', ...(dedup ? [] : ['--no-dedup']), '-o', ny);
-      const back = join(out, `rt-${dedup}.oci`);
+      const tag = `${dedup}-${extra.length}`;
+      const ny = join(out, `rt-${tag}.nydus`);
+      convert(src, '--to', 'nydus', ...extra, '-o', ny);
+      const back = join(out, `rt-${tag}.oci`);
       const r = convert(ny, '--to', 'gzip', '-o', back);
       const srcIndex = JSON.parse(readFileSync(join(src, 'index.json'), 'utf8'));
       const srcManifest = JSON.parse(readFileSync(join(src, 'blobs/sha256', srcIndex.manifests[0].digest.slice(7)), 'utf8'));

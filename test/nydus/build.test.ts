@@ -15,6 +15,7 @@ import { treeFromBootstrap } from '../../src/core/formats/nydus/merge.ts';
 import { openNydus } from '../../src/core/formats/nydus/open-bootstrap.ts';
 import { NydusReader } from '../../src/core/formats/nydus/reader.ts';
 import { INODE } from '../../src/core/formats/nydus/types.ts';
+import { nodeCompressionPool } from '../../src/cli/node-compression-pool.ts';
 import { FIXTURES, buildLayerFile, expectedTree, makeTar, oracle, richSpec, run, tmp, treeBootRows } from './build-helpers.ts';
 
 describe('per-layer builder (tar-rafs)', () => {
@@ -50,6 +51,29 @@ describe('per-layer builder (tar-rafs)', () => {
       expect(treeBootRows(tb.stdout)).toEqual(expectedTree(dir, [tar]));
     });
   }
+
+  it('a pool of worker threads (digests and compression off-thread, chunks placed in order) writes the same bytes as the inline path', async () => {
+    const dir = tmp();
+    // many chunks in flight at once, identical chunks inside one window (dup.bin, dup2.bin and the
+    // two big copies below), so dedup is decided at placement, not when a job starts
+    const big = Array.from({ length: 5 * 4096 }, (_, i) => `line ${i} ${(i * 2654435761) % 1000003}\n`).join('');
+    const tar = makeTar(dir, 'rich', [...richSpec(), { name: 'big/a', type: 'file', data: big }, { name: 'big/b', type: 'file', data: big }]);
+    const opts = { chunkSize: 0x4000 } as const;
+    const inline = await buildLayerFile(tar, join(dir, 'inline.nydus'), opts);
+    const pool = nodeCompressionPool(2);
+    let pooled;
+    try {
+      pooled = await buildLayerFile(tar, join(dir, 'pooled.nydus'), { ...opts, pool });
+    } finally {
+      pool.close();
+    }
+    expect(readFileSync(join(dir, 'pooled.nydus')).equals(readFileSync(join(dir, 'inline.nydus')))).toBe(true);
+    expect(pooled.blobId).toBe(inline.blobId);
+    expect(pooled.uniqueChunks).toBeLessThan(pooled.chunks - 6); // big/b is stored once
+    expect([pooled.chunks, pooled.uniqueChunks]).toEqual([inline.chunks, inline.uniqueChunks]);
+    const check = oracle('check', join(dir, 'pooled.nydus'), '--digests', 'all');
+    expect(check.stdout, check.stdout + check.stderr).toMatch(/RESULT: PASS \(0 error/);
+  });
 
   it('fsck.erofs --extract, one --device per blob cache, gives the source files byte for byte', async () => {
     const dir = tmp();

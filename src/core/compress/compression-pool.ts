@@ -4,8 +4,10 @@
  * parses, hashes and writes in order.
  *
  * One implementation of each codec: every pool slot runs `compressRequest` below over the shared
- * encoders (createGzipEncoder / createZstdEncoder). The same input therefore gives the same bytes
- * whether it was compressed inline, in a browser Worker or in a Node worker thread.
+ * encoders (createGzipEncoder; the libzstd wasm call createZstdEncoder makes). The same input
+ * therefore gives the same bytes whether it was compressed inline, in a browser Worker or in a
+ * Node worker thread. Nydus chunks are digested there too (`chunk`), so the calling thread only
+ * parses, places and hashes the output stream.
  *
  * Ownership: a pool may transfer the buffers of `parts` to another thread. Callers hand them over
  * and must not read or write them afterwards (the eStargz writer assembles each member into a
@@ -14,7 +16,9 @@
 import { LayerlabError, toLayerlabError, type SerializedError } from '../errors.ts';
 import { createGzipEncoder, type GzipLevel } from './gzip-encoder.ts';
 import { concatBytes } from '../bytes/concat.ts';
-import { createZstdEncoder } from './zstd-encoder.ts';
+import { loadZstdWasm } from './zstd-wasm.ts';
+import { encodeLz4Block } from './lz4-block-encoder.ts';
+import { chunkDigestHex, type ChunkDigester } from '../digest/chunk-digest.ts';
 
 export interface CompressionPool {
   /** Number of jobs that really run at once (1 for the inline pool). */
@@ -27,17 +31,40 @@ export interface CompressionPool {
   gzipMember(parts: Uint8Array[], level: number): Promise<Uint8Array>;
   /** One complete zstd frame (with its content size) of `data`. */
   zstdFrame(data: Uint8Array, level: number): Promise<Uint8Array>;
+  /**
+   * A content-addressed chunk (Nydus, spec nydus.md §3.1–3.3): the digest of `data` and the bytes
+   * to store — compressed when that is smaller, else `data` itself (given back, as it may have
+   * crossed to a worker). Digest and compression both run off the calling thread.
+   */
+  chunk(data: Uint8Array, job: ChunkJob): Promise<StoredChunk>;
   /** Ends the workers; pending jobs fail with ABORTED. Idempotent. */
   close(): void;
+}
+
+/** How one chunk is digested and stored. */
+export interface ChunkJob {
+  digester: ChunkDigester;
+  compressor: 'zstd' | 'lz4_block' | 'none';
+  /** zstd level. */
+  level: number;
+}
+
+export interface StoredChunk {
+  /** Bare hex digest of the uncompressed chunk. */
+  digest: string;
+  /** The bytes to store: compressed, or the chunk itself when compression does not shrink it. */
+  data: Uint8Array;
+  compressed: boolean;
 }
 
 /** A job as it crosses to a worker. */
 export type CompressionRequest =
   | { id: number; kind: 'gzip'; data: Uint8Array; level: number }
-  | { id: number; kind: 'zstd'; data: Uint8Array; level: number };
+  | { id: number; kind: 'zstd'; data: Uint8Array; level: number }
+  | { id: number; kind: 'chunk'; data: Uint8Array; level: number; job: ChunkJob };
 
 export type CompressionResponse =
-  | { id: number; ok: true; data: Uint8Array }
+  | { id: number; ok: true; data: Uint8Array; digest?: string; compressed?: boolean }
   | { id: number; ok: false; error: SerializedError };
 
 /** Concatenates parts into one buffer of its own (one part that owns its whole buffer is kept). */
@@ -110,19 +137,30 @@ export async function gzipMemberBytes(data: Uint8Array, level: number): Promise<
   return member;
 }
 
-/** One zstd frame of `data` with the shared encoder (libzstd wasm), content size in the header. */
+/**
+ * One zstd frame of `data`, content size in the header: the shared libzstd wasm, the very call
+ * createZstdEncoder makes per frame (same bytes), without staging the input in a frame buffer.
+ */
 export async function zstdFrameAsync(data: Uint8Array, level: number): Promise<Uint8Array> {
   checkLevel(level, -131072, 22, 'zstd');
-  const out: Uint8Array[] = [];
-  const enc = await createZstdEncoder({ level, frameSize: Math.max(1, data.length), ondata: (c) => out.push(c) });
-  enc.push(data);
-  enc.finish();
-  return joinParts(out);
+  return (await loadZstdWasm()).compress(data, level);
+}
+
+/** Digests and compresses one chunk ("keep raw if not smaller", nydus.md §3.3). */
+export async function storeChunk(data: Uint8Array, job: ChunkJob): Promise<StoredChunk> {
+  const digest = await chunkDigestHex(data, job.digester);
+  if (job.compressor === 'none') return { digest, data, compressed: false };
+  const z = job.compressor === 'lz4_block' ? encodeLz4Block(data) : await zstdFrameAsync(data, job.level);
+  return z.length < data.length ? { digest, data: z, compressed: true } : { digest, data, compressed: false };
 }
 
 /** What a pool slot does with one request (shared by the browser and Node worker entries). */
 export async function compressRequest(req: CompressionRequest): Promise<CompressionResponse> {
   try {
+    if (req.kind === 'chunk') {
+      const c = await storeChunk(req.data, req.job);
+      return { id: req.id, ok: true, data: c.data, digest: c.digest, compressed: c.compressed };
+    }
     const data = req.kind === 'gzip' ? await gzipMemberBytes(req.data, req.level) : await zstdFrameAsync(req.data, req.level);
     return { id: req.id, ok: true, data };
   } catch (e) {
@@ -146,6 +184,10 @@ export function inlineCompressionPool(): CompressionPool {
       check();
       return zstdFrameAsync(data, level);
     },
+    async chunk(data, job) {
+      check();
+      return storeChunk(data, job);
+    },
     close() {
       closed = true;
     },
@@ -162,6 +204,8 @@ export interface PoolWorkerPort {
   active?(busy: boolean): void;
 }
 
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
 /** Jobs queued per slot, so a slot never waits for a round trip between two jobs. */
 const PER_SLOT = 2;
 
@@ -172,7 +216,8 @@ const PER_SLOT = 2;
  */
 export function workerCompressionPool(size: number, spawn: (slot: number) => PoolWorkerPort): CompressionPool {
   const n = Math.max(1, Math.floor(size));
-  interface Job { req: CompressionRequest; resolve(b: Uint8Array): void; reject(e: unknown): void }
+  type Done = Extract<CompressionResponse, { ok: true }>;
+  interface Job { req: CompressionRequest; resolve(r: Done): void; reject(e: unknown): void }
   interface Slot { port: PoolWorkerPort | undefined; busy: Map<number, Job> }
   const slots: Slot[] = Array.from({ length: n }, () => ({ port: undefined, busy: new Map() }));
   const queue: Job[] = [];
@@ -189,7 +234,7 @@ export function workerCompressionPool(size: number, spawn: (slot: number) => Poo
       if (!job) return;
       s.busy.delete(res.id);
       if (s.busy.size === 0) port.active?.(false);
-      if (res.ok) job.resolve(res.data);
+      if (res.ok) job.resolve(res);
       else job.reject(new LayerlabError(res.error.code, res.error.message, res.error.context));
       pump();
     }, (e) => fail(toLayerlabError(e, {})));
@@ -226,7 +271,7 @@ export function workerCompressionPool(size: number, spawn: (slot: number) => Poo
     }
   };
 
-  const submit = (req: Omit<CompressionRequest, 'id'>) => new Promise<Uint8Array>((resolve, reject) => {
+  const submit = (req: DistributiveOmit<CompressionRequest, 'id'>) => new Promise<Done>((resolve, reject) => {
     if (failure !== undefined) return reject(failure);
     queue.push({ req: { ...req, id: nextId++ } as CompressionRequest, resolve, reject });
     pump();
@@ -234,11 +279,15 @@ export function workerCompressionPool(size: number, spawn: (slot: number) => Poo
 
   return {
     size: n,
-    gzipMember(parts, level) {
-      return submit({ kind: 'gzip', data: joinParts(parts), level });
+    async gzipMember(parts, level) {
+      return (await submit({ kind: 'gzip', data: joinParts(parts), level })).data;
     },
-    zstdFrame(data, level) {
-      return submit({ kind: 'zstd', data, level });
+    async zstdFrame(data, level) {
+      return (await submit({ kind: 'zstd', data, level })).data;
+    },
+    async chunk(data, job) {
+      const r = await submit({ kind: 'chunk', data, level: job.level, job });
+      return { digest: r.digest!, data: r.data, compressed: r.compressed! };
     },
     close() {
       if (failure === undefined) fail(new LayerlabError('ABORTED', 'the compression pool was closed'));

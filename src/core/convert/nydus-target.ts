@@ -9,13 +9,13 @@ import type { LayerFormatWriter } from './layer-writer.ts';
 
 export interface NydusTargetOptions {
   chunkSize?: number;
-  compressor?: 'zstd' | 'none';
+  compressor?: 'zstd' | 'lz4_block' | 'none';
   digester?: 'blake3' | 'sha256';
   /** Prefetch patterns for the merged bootstrap (default "/", the converter's). */
   prefetch?: string[];
   /** Reference chunks already stored in a lower layer's blob instead of storing them again (default on). */
   dedup?: boolean;
-  /** Compresses chunks on other cores; without it, in line. */
+  /** Digests and compresses chunks on other cores; without it, in line. */
   pool?: CompressionPool;
 }
 
@@ -40,7 +40,7 @@ export function nydusLayerWriter(o: NydusTargetOptions = {}): LayerFormatWriter 
       if (o.dedup !== false) dict ??= createChunkDict(digester, chunkSize);
       const r = await buildNydusLayer(ctx.tar(), ctx.sink, {
         chunkSize, compressor: o.compressor, digester, prefetch: o.prefetch, chunkDict: dict,
-        compressChunk: o.pool ? (data, level) => o.pool!.zstdFrame(data, level) : undefined, parallelism: o.pool?.size,
+        pool: o.pool,
         signal: ctx.signal, file: ctx.file, layer: ctx.layer.index,
       });
       if (dict) addToChunkDict(dict, r);

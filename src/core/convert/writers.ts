@@ -21,7 +21,7 @@ export interface ConvertSettings {
   /** eStargz: files to put first (Build mode), paths in the image. Nydus: prefetch patterns. */
   prioritize?: string[];
   /** Nydus: chunk compression. */
-  compressor?: 'zstd' | 'none';
+  compressor?: 'zstd' | 'lz4_block' | 'none';
   /** Nydus: chunk digest. */
   digester?: 'blake3' | 'sha256';
   /** Nydus: reference chunks a lower layer already stores (default true). */

@@ -17,3 +17,18 @@ export async function createBlake3(): Promise<StreamHasher> {
     },
   };
 }
+
+let oneShot: Awaited<ReturnType<typeof createBLAKE3>> | undefined;
+
+/**
+ * Hex BLAKE3-256 of a buffer in memory. One hasher per realm, re-initialised per call: hash-wasm
+ * instantiates a new wasm instance (and memory) per `createBLAKE3()`, which per 1 MiB Nydus chunk
+ * costs more in allocation and GC than the hashing. Safe to share: init, update and digest run
+ * without a pause in between.
+ */
+export async function blake3Hex(bytes: Uint8Array): Promise<string> {
+  oneShot ??= await createBLAKE3();
+  oneShot.init();
+  oneShot.update(bytes);
+  return oneShot.digest('hex');
+}

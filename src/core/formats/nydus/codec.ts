@@ -1,10 +1,8 @@
 import { decompress } from '../../compress/decompress.ts';
 import { concatBytes } from '../../bytes/concat.ts';
-import { createBlake3 } from '../../digest/blake3.ts';
-import { sha256Hex } from '../../digest/sha256.ts';
 import { LayerlabError, type ErrorContext } from '../../errors.ts';
 import { decodeLz4Block } from './lz4-block.ts';
-import type { Compressor, Digester } from './types.ts';
+import type { Compressor } from './types.ts';
 
 /**
  * Decompresses one in-memory nydus unit (a chunk, a CI array, image.boot) with the shared
@@ -28,14 +26,6 @@ export async function decompressUnit(data: Uint8Array, compressor: Compressor, s
     throw new LayerlabError('SIZE_MISMATCH', `${compressor} data decodes to ${out.length} bytes, expected ${size}`, context);
   }
   return out;
-}
-
-/** Hex digest of a chunk with the blob's digester (spec §3.2). */
-export async function chunkDigestHex(data: Uint8Array, digester: Digester): Promise<string> {
-  if (digester === 'sha256') return sha256Hex(data);
-  const h = await createBlake3();
-  h.update(data);
-  return h.digest().slice('blake3:'.length);
 }
 
 async function* once(b: Uint8Array): AsyncIterable<Uint8Array> {

@@ -1,7 +1,8 @@
 import type { ByteSource } from '../../bytes/byte-source.ts';
 import { LayerlabError, checkAborted, type ErrorContext } from '../../errors.ts';
 import { readBlobMeta, type BlobMeta } from './blob-meta.ts';
-import { chunkDigestHex, decompressUnit } from './codec.ts';
+import { decompressUnit } from './codec.ts';
+import { chunkDigestHex } from '../../digest/chunk-digest.ts';
 import type { BlobInfo, Bootstrap, ChunkInfo, ChunkRef, RafsNode } from './types.ts';
 
 /** The data blob of a bootstrap's blob entry, when the caller has it. */

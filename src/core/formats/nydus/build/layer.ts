@@ -8,13 +8,14 @@
  * Streaming: chunks leave through `sink` as they are made (memory: one chunk plus the metadata
  * tree); the bootstrap is written by the AssemblyScript RAFS v6 writer at the end.
  */
+import { inlineCompressionPool, type CompressionPool, type StoredChunk } from '../../../compress/compression-pool.ts';
 import { loadZstdWasm } from '../../../compress/zstd-wasm.ts';
+import { encodeLz4Block } from '../../../compress/lz4-block-encoder.ts';
 import type { Digest } from '../../../digest/digest.ts';
 import { createSha256, sha256Hex } from '../../../digest/sha256.ts';
 import { LayerlabError, checkAborted, toLayerlabError, type ErrorContext } from '../../../errors.ts';
 import { readTarEntries } from '../../../tar/tar-stream.ts';
 import type { TarEntry } from '../../../tar/tar-types.ts';
-import { chunkDigestHex } from '../codec.ts';
 import { BLOB_FEATURE, CHUNK_FLAG, CI_HEADER, COMPRESSOR_CODES, EROFS_BLOCK, RAFS_FLAG, RECORD, TOC_ENTRY, TOC_FLAG, type Compressor, type Digester } from '../types.ts';
 import { nydusRecordHeader } from './record-header.ts';
 import {
@@ -25,14 +26,16 @@ import {
 export interface NydusBuildOptions {
   /** Power of two, 4 KiB … 16 MiB; default 1 MiB (§3.1). */
   chunkSize?: number;
-  compressor?: 'zstd' | 'none';
+  /** zstd (level 3), lz4_block (raw LZ4 blocks, §3.3) or none. */
+  compressor?: 'zstd' | 'lz4_block' | 'none';
   digester?: 'blake3' | 'sha256';
   /** Prefetch patterns (absolute paths); default ['/'] as the converter passes. */
   prefetch?: string[];
-  /** zstd level 3 by default through zstd-wasm; a worker pool may be plugged in. It is given a buffer of its own (it may transfer it). */
-  compressChunk?: (data: Uint8Array, level: number) => Promise<Uint8Array>;
-  /** How many chunk compressions `compressChunk` runs at once (the pool's size): twice as many are kept in flight. */
-  parallelism?: number;
+  /**
+   * Digests and compresses chunks (zstd level 3), on other cores when it is a worker pool; default
+   * in line. Twice its size chunks are kept in flight.
+   */
+  pool?: CompressionPool;
   /** Chunks of lower layers: found chunks are referenced there instead of stored again (§3.5 chunk dict). */
   chunkDict?: NydusChunkDict;
   signal?: AbortSignal;
@@ -164,11 +167,11 @@ async function build(tar: AsyncIterable<Uint8Array>, sink: (chunk: Uint8Array) =
   if (dict && (dict.digester !== digester || dict.chunkSize !== chunkSize)) {
     throw new LayerlabError('UNSUPPORTED', `chunk dictionary uses ${dict.digester}/${dict.chunkSize}, this layer ${digester}/${chunkSize}: they must match`, base);
   }
-  const zstd = compressor === 'zstd' && !o.compressChunk ? await loadZstdWasm() : undefined;
-  const compress = async (data: Uint8Array): Promise<Uint8Array> => {
-    if (o.compressChunk) return o.compressChunk(data, NYDUS_BUILD_DEFAULTS.level);
-    return zstd!.compress(data, NYDUS_BUILD_DEFAULTS.level);
-  };
+  const pool = o.pool ?? inlineCompressionPool();
+  if (compressor !== 'zstd' && compressor !== 'lz4_block' && compressor !== 'none') {
+    throw new LayerlabError('UNSUPPORTED', `nydus chunk compressor ${JSON.stringify(compressor)} is not zstd, lz4_block or none`, base);
+  }
+  const chunkJob = { digester, compressor, level: NYDUS_BUILD_DEFAULTS.level } as const;
 
   // output: position, stream hash (diffID = blob id), image.blob hash (data + its header)
   // image.blob (the chunk data and its header) is a prefix of the stream: when the hasher can
@@ -201,59 +204,60 @@ async function build(tar: AsyncIterable<Uint8Array>, sink: (chunk: Uint8Array) =
   /** chunk-table entries by (blob key, ci). */
   const table = new Map<string, ChunkRecord & { blobKey: number }>();
 
-  const chunkBuf = new Uint8Array(chunkSize);
-  /** Chunks whose compression is under way, in blob order. */
-  const inFlight: { chunk: DictChunk; data: Uint8Array; zipped: Promise<Uint8Array> }[] = [];
-  const window = Math.max(2, 2 * (o.parallelism ?? 1));
+  // A full chunk's buffer is handed to the pool whole (transferred, not copied) and replaced; the
+  // tail of a file is copied out, so small files do not each cost a chunk-sized buffer.
+  let chunkBuf = new Uint8Array(chunkSize);
+  // A chunk's digest, and so whether it is stored or referenced, and its compressed offset are
+  // known only once the pool has digested and compressed it and the chunks before it are placed.
+  // So a chunk is queued with a location to fill in, its job runs meanwhile, and it is placed when
+  // it reaches the head of the queue: the same order, CI indexes and bytes as placing at once. The
+  // window bounds memory: a few chunks, not the layer.
+  const inFlight: { loc: ChunkLoc; size: number; fileOffset: number; job: Promise<StoredChunk>; ctx: ErrorContext }[] = [];
+  const window = Math.max(2, 2 * pool.size);
   const placeHead = async () => {
-    const { chunk: c, data, zipped } = inFlight.shift()!;
-    let stored = await zipped;
-    c.compressed = stored.length < data.length;
-    if (!c.compressed) stored = data;
-    c.compressedOffset = pos;
-    c.compressedSize = stored.length;
-    const rec = table.get(`0:${c.ciIndex}`);
-    if (rec) { rec.compressedOffset = c.compressedOffset; rec.compressedSize = c.compressedSize; rec.flags = c.compressed ? CHUNK_FLAG.compressed : 0; }
-    await emit(stored);
-  };
-  const addChunk = async (data: Uint8Array, fileOffset: number, ctx: ErrorContext): Promise<ChunkLoc> => {
-    checkAborted(o.signal, ctx);
-    refs++;
-    const digest = await chunkDigestHex(data, digester);
+    const { loc, size, fileOffset, job, ctx } = inFlight.shift()!;
+    const { digest, data: stored, compressed } = await job;
     let c = ownByDigest.get(digest);
     let blobKey = 0;
     if (!c && dict) {
       const hit = dict.chunks.get(digest);
-      if (hit && hit.chunk.uncompressedSize === data.length) {
+      if (hit && hit.chunk.uncompressedSize === size) {
         let k = dictUse.get(hit.blob);
         if (k === undefined) { k = dictUse.size + 1; dictUse.set(hit.blob, k); }
         blobKey = k;
         c = hit.chunk;
         dictRefs++;
-        saved += data.length;
+        saved += size;
       }
     }
     if (!c) {
       if (own.length >= 1 << 24) throw new LayerlabError('TOO_LARGE', 'more than 2^24 chunks in one blob', ctx);
-      // Compressed offsets are known only once the chunks before are written: the chunk is
-      // queued (its compression runs meanwhile, on the pool when there is one) and placed when
-      // it reaches the head of the queue. The window bounds memory: a few chunks, not the layer.
-      const own0 = data.slice();
-      c = { digest, ciIndex: own.length, compressedOffset: -1, compressedSize: 0, uncompressedOffset: uncompressed, uncompressedSize: data.length, compressed: false };
+      c = { digest, ciIndex: own.length, compressedOffset: pos, compressedSize: stored.length, uncompressedOffset: uncompressed, uncompressedSize: size, compressed };
       own.push(c);
       ownByDigest.set(digest, c);
-      uncompressed += Math.ceil(data.length / EROFS_BLOCK) * EROFS_BLOCK;
-      const zipped = compressor === 'zstd' ? compress(own0.slice()) : Promise.resolve(own0);
-      zipped.catch(() => {});
-      inFlight.push({ chunk: c, data: own0, zipped });
-      if (inFlight.length >= window) await placeHead();
+      uncompressed += Math.ceil(size / EROFS_BLOCK) * EROFS_BLOCK;
+      await emit(stored);
     }
     table.set(`${blobKey}:${c.ciIndex}`, {
       digest, blobKey, blobIndex: 0, flags: c.compressed ? CHUNK_FLAG.compressed : 0, compressedSize: c.compressedSize,
       uncompressedSize: c.uncompressedSize, compressedOffset: c.compressedOffset, uncompressedOffset: c.uncompressedOffset,
       fileOffset, ciIndex: c.ciIndex,
     });
-    return { blob: blobKey, ci: c.ciIndex, blkaddr: c.uncompressedOffset / EROFS_BLOCK };
+    loc.blob = blobKey;
+    loc.ci = c.ciIndex;
+    loc.blkaddr = c.uncompressedOffset / EROFS_BLOCK;
+  };
+  /** `data` must be a buffer of its own (whole): the pool may transfer it to a worker. */
+  const addChunk = async (data: Uint8Array, fileOffset: number, ctx: ErrorContext): Promise<ChunkLoc> => {
+    checkAborted(o.signal, ctx);
+    refs++;
+    const loc: ChunkLoc = { blob: 0, ci: -1, blkaddr: 0 };
+    const size = data.length; // before the pool takes the buffer (a transferred view reads as empty)
+    const job = pool.chunk(data, chunkJob);
+    job.catch(() => {});
+    inFlight.push({ loc, size, fileOffset, job, ctx });
+    if (inFlight.length >= window) await placeHead();
+    return loc;
   };
 
   let bytesIn = 0;
@@ -378,13 +382,15 @@ async function build(tar: AsyncIterable<Uint8Array>, sink: (chunk: Uint8Array) =
           fill += take;
           p += take;
           if (fill === chunkSize) {
-            chunks.push(await addChunk(chunkBuf.subarray(0, fill), fileOffset, { ...ctx, offset: entry.dataOffset + fileOffset }));
+            const full = chunkBuf;
+            chunkBuf = new Uint8Array(chunkSize);
+            chunks.push(await addChunk(full, fileOffset, { ...ctx, offset: entry.dataOffset + fileOffset }));
             fileOffset += fill;
             fill = 0;
           }
         }
       }
-      if (fill > 0) chunks.push(await addChunk(chunkBuf.subarray(0, fill), fileOffset, { ...ctx, offset: entry.dataOffset + fileOffset }));
+      if (fill > 0) chunks.push(await addChunk(chunkBuf.slice(0, fill), fileOffset, { ...ctx, offset: entry.dataOffset + fileOffset }));
     }
   }
   while (inFlight.length) await placeHead();
@@ -403,7 +409,7 @@ async function build(tar: AsyncIterable<Uint8Array>, sink: (chunk: Uint8Array) =
     dv.setBigUint64(TOC_ENTRY.uncompressedSizeAt, BigInt(usize), true);
     toc.push(e);
   };
-  const tocFlag = (c: Compressor) => (c === 'zstd' ? TOC_FLAG.zstd : TOC_FLAG.none);
+  const tocFlag = (c: Compressor) => (c === 'zstd' ? TOC_FLAG.zstd : c === 'lz4_block' ? TOC_FLAG.lz4Block : TOC_FLAG.none);
 
   const hasBlob = own.length > 0;
   const features = BLOB_FEATURE.aligned | BLOB_FEATURE.inlinedFsMeta | BLOB_FEATURE.inlinedChunkDigest | BLOB_FEATURE.hasTarHeader | BLOB_FEATURE.hasToc | BLOB_FEATURE.capTarToc;
@@ -426,11 +432,12 @@ async function build(tar: AsyncIterable<Uint8Array>, sink: (chunk: Uint8Array) =
       cv.setBigUint64(i * 16, u, true);
       cv.setBigUint64(i * 16 + 8, k, true);
     }
+    // the layer's compressor when that shrinks it (§2.5 blob.meta)
     let ciStored: Uint8Array = ci;
     let ciCompressor: Compressor = 'none';
-    if (compressor === 'zstd') {
-      const z = await compress(ci.slice()); // the pool may take (transfer) what it is given
-      if (z.length < ci.length) { ciStored = z; ciCompressor = 'zstd'; }
+    if (compressor !== 'none') {
+      const z = compressor === 'lz4_block' ? encodeLz4Block(ci) : await pool.zstdFrame(ci.slice(), NYDUS_BUILD_DEFAULTS.level); // the pool may take (transfer) what it is given
+      if (z.length < ci.length) { ciStored = z; ciCompressor = compressor; }
     }
     const ciOffset = pos;
     const header = new Uint8Array(CI_HEADER.size);
@@ -493,7 +500,7 @@ async function build(tar: AsyncIterable<Uint8Array>, sink: (chunk: Uint8Array) =
   let bootStored = boot;
   let bootCompressor: Compressor = 'none';
   {
-    const z = await (zstd ?? (await loadZstdWasm())).compress(boot, NYDUS_BUILD_DEFAULTS.level);
+    const z = (await loadZstdWasm()).compress(boot, NYDUS_BUILD_DEFAULTS.level);
     if (z.length < boot.length) { bootStored = z; bootCompressor = 'zstd'; }
   }
   const bootOffset = pos;
