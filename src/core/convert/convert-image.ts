@@ -3,6 +3,7 @@ import { decompress } from '../compress/decompress.ts';
 import { detectCompression, type Compression } from '../compress/sniff.ts';
 import type { Digest } from '../digest/digest.ts';
 import { createSha256 } from '../digest/sha256.ts';
+import { eventLoopTurns } from '../event-loop-turn.ts';
 import { LayerlabError, checkAborted, toLayerlabError } from '../errors.ts';
 import { detectLazyFormat } from '../formats/detect.ts';
 import { TOC_DIGEST_ANNOTATION } from '../formats/estargz/types.ts';
@@ -223,6 +224,7 @@ async function convertLayer(layer: LayerBlob, src: SourceLayer, o: Omit<ConvertI
   // Nydus layer) cannot be compared with the config's.
   const tarHash = src.estargz || src.nydus ? undefined : await createSha256();
   let storedRead = 0;
+  const turn = eventLoopTurns();
   let firstPassDone = false;
   let passes = 0;
   // What of the stored bytes is compressed tar: all of it, an eStargz's stream before its TOC, or
@@ -247,15 +249,22 @@ async function convertLayer(layer: LayerBlob, src: SourceLayer, o: Omit<ConvertI
     if (src.nydus) {
       return (async function* () {
         if (first) for await (const _ of storedBytes(true)) { /* digest only: prefixEnd is 0 */ }
-        yield* unpackNydusLayer(layer.source, { lowerBlobs, signal: o.signal, file: layer.path, layer: layer.index });
+        for await (const c of unpackNydusLayer(layer.source, { lowerBlobs, signal: o.signal, file: layer.path, layer: layer.index })) {
+          yield c;
+          await turn();
+        }
       })();
     }
     const out = decompress(storedBytes(first), src.compression, { signal: o.signal, file: layer.path,
       reopen: src.compression === 'gzip' ? () => layer.source.stream({ end: prefixEnd, signal: o.signal }) : undefined });
-    if (!first || !tarHash) return out;
     // The first pass also hashes the tar for the diffID, when the tar is the whole stored stream.
+    const hash = first ? tarHash : undefined;
     return (async function* () {
-      for await (const c of out) { tarHash.update(c); yield c; }
+      for await (const c of out) {
+        hash?.update(c);
+        yield c;
+        await turn(); // lets a cancel in (event-loop-turn.ts)
+      }
     })();
   };
 
