@@ -303,3 +303,18 @@ export const MEMORY_CASE: BenchCase = {
     return analyzeCase(await ctx.open('gz-1g'));
   },
 };
+
+/**
+ * Cases run alone with memory sampled, each in a fresh process (Node) or after resetting the
+ * renderers' peak (Chromium). The Nydus conversion runs on the 289 MiB and the 1 GiB layer: if
+ * its memory is bounded by chunk size × pool size, both grow alike.
+ */
+export const MEMORY_CASES: BenchCase[] = [
+  MEMORY_CASE,
+  ...(['gz', 'gz-1g'] as const).map((input): BenchCase => ({
+    name: `nydus: ${input === 'gz' ? '289 MiB' : '1 GiB'} gz layer → Nydus, pool (memory)`, reference: input === 'gz' ? 'zstd -3 -T2' : undefined, input, runs: 1,
+    async run(ctx) {
+      return nydusCase(await ctx.open(input), ctx.compressionPool?.(), 'zstd');
+    },
+  })),
+];

@@ -26,6 +26,8 @@ const only = opt('--only');
 const filter = opt('--filter');
 const memory = !args.includes('--no-memory');
 const want = (part) => !only || only === part;
+/** Memory cases run when no filter is given, or when the filter names them. */
+const wanted = (name) => !filter || filter.split('|').some((f) => name.includes(f));
 const log = (s) => console.error(s);
 
 const started = new Date();
@@ -42,9 +44,14 @@ if (want('native')) {
 if (want('node')) {
   log('bench: Node cases …');
   results.node = await nodeRun(['all', ...(filter ? [filter] : [])]);
-  if (memory && !filter) {
-    log('bench: Node, 1 GiB layer, memory …');
-    results.memory.node = (await nodeRun(['memory']))[0];
+  if (memory) {
+    results.memory.node = [];
+    const names = (await nodeRun(['memory-list'])).map((r) => r.name);
+    for (const [i, name] of names.entries()) {
+      if (!wanted(name)) continue;
+      log(`bench: Node, ${name} …`);
+      results.memory.node.push(...(await nodeRun(['memory', String(i)])));
+    }
   }
 }
 
@@ -67,10 +74,16 @@ if (want('chromium')) {
         }
         log(`bench:   ${c.name}`);
       }
-      if (memory && !filter) {
-        log('bench: Chromium, 1 GiB layer, memory …');
-        const { kind, ...m } = list.find((x) => x.kind === 'memory');
-        results.memory.chromium = { runtime: 'chromium', ...m, ...(await session.run(m.name, { memory: true })) };
+      if (memory) {
+        results.memory.chromium = [];
+        for (const { kind, ...m } of list.filter((x) => x.kind === 'memory' && wanted(x.name))) {
+          log(`bench: Chromium, ${m.name} …`);
+          try {
+            results.memory.chromium.push({ runtime: 'chromium', ...m, ...(await session.run(m.name, { memory: true })) });
+          } catch (e) {
+            results.memory.chromium.push({ runtime: 'chromium', ...m, error: String(e?.message ?? e) });
+          }
+        }
       }
     } finally {
       await session.close();

@@ -1,11 +1,11 @@
 /**
  * Runs bench cases in this Node process and prints one JSON line per result on stdout.
- *   node --import tsx bench/node/runner.ts <inputs.json> all|memory [filter]
- * `memory` runs only MEMORY_CASE, sampling process.memoryUsage() every 20 ms (the pipeline awaits
+ *   node --import tsx bench/node/runner.ts <inputs.json> all [filter] | memory-list | memory <i>
+ * `memory i` runs only MEMORY_CASES[i] (one per process: VmHWM is the process' peak), sampling process.memoryUsage() every 20 ms (the pipeline awaits
  * I/O between chunks, so the timer gets its turns) and reading VmHWM (peak RSS) at the end.
  */
 import { readFileSync } from 'node:fs';
-import { CASES, MEMORY_CASE, type BenchCase, type BenchContext, type InputName } from '../cases.ts';
+import { CASES, MEMORY_CASES, type BenchCase, type BenchContext, type InputName } from '../cases.ts';
 import { NODE_REFERENCE_CASES } from './reference-cases.ts';
 import { fromPath } from '../../src/cli/node-sources.ts';
 import { nodeCompressionPool } from '../../src/cli/node-compression-pool.ts';
@@ -34,7 +34,9 @@ function vmHwm(): number {
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
-if (mode === 'memory') {
+if (mode === 'memory-list') {
+  for (const c of MEMORY_CASES) emit({ name: c.name });
+} else if (mode === 'memory') {
   const base = process.memoryUsage();
   let peakRss = base.rss;
   let peakBuffers = base.arrayBuffers;
@@ -43,9 +45,10 @@ if (mode === 'memory') {
     peakRss = Math.max(peakRss, m.rss);
     peakBuffers = Math.max(peakBuffers, m.arrayBuffers);
   }, 20);
-  const r = await time(MEMORY_CASE);
+  const c = MEMORY_CASES[Number(filter ?? 0)];
+  const r = await time(c);
   clearInterval(timer);
-  emit({ runtime: 'node', name: MEMORY_CASE.name, input: MEMORY_CASE.input, reference: MEMORY_CASE.reference, ...r,
+  emit({ runtime: 'node', name: c.name, input: c.input, reference: c.reference, ...r,
     memory: { baseRss: base.rss, peakRss, peakArrayBuffers: peakBuffers, vmHwm: vmHwm() } });
 } else {
   for (const c of [...CASES, ...NODE_REFERENCE_CASES]) {
