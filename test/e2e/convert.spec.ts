@@ -170,31 +170,35 @@ test('converts the sample to eStargz; layerlab verifies the archive and every la
   expect(tree(saved).split('\n').filter((l) => !own.test(l)).join('\n')).toBe(tree('public/sample/sample.tar'));
 });
 
-test('converts the sample to Nydus in the browser (our RAFS v6 wasm in the built worker); nydus-oracle passes it and it converts back to the same tree', async ({ page }) => {
-  test.setTimeout(180_000);
-  mkdirSync(OUT, { recursive: true });
-  await openSample(page);
-  await page.getByRole('banner').getByRole('button', { name: 'Convert…' }).click();
-  const dialog = page.getByRole('dialog', { name: /^Convert / });
-  await dialog.getByRole('radio', { name: /^Nydus/ }).check();
-  await dialog.getByRole('button', { name: 'Convert to Nydus' }).click();
-  const link = dialog.getByTestId('convert-download');
-  await expect(link).toBeVisible({ timeout: 90_000 });
-  await shot(page, 'convert-done-nydus');
-  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
-  expect(download.suggestedFilename()).toBe('sample-nydus.tar');
-  const saved = join(OUT, 'sample-nydus.tar');
-  rmSync(saved, { force: true });
-  await download.saveAs(saved);
-  // The independent checker: its own RAFS v6 decoder, TOCs, chunk digests, then fsck.erofs --extract.
-  const work = join(OUT, 'nydus-oracle');
-  rmSync(work, { recursive: true, force: true });
-  const oracle = execFileSync('python3', ['../shared/tools/nydus-oracle/nydus-oracle.py', 'image', '--extract', '--digests', 'all', saved, work], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  expect(oracle).toMatch(/RESULT: PASS/);
-  // And back to OCI with the CLI: the sample's tree exactly.
-  const back = join(OUT, 'sample-nydus-back.tar');
-  rmSync(back, { force: true });
-  execFileSync(CLI, ['convert', saved, '--to', 'gzip', '-o', back, '--quiet'], { stdio: 'pipe' });
-  const tree = (p: string) => execFileSync(CLI, ['ls', p, '--tsv'], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  expect(tree(back)).toBe(tree('public/sample/sample.tar'));
-});
+for (const compressor of ['zstd', 'lz4_block'] as const) {
+  test(`converts the sample to Nydus (${compressor}) in the browser (our RAFS v6 wasm in the built worker, chunks on the worker pool); nydus-oracle passes it and it converts back to the same tree`, async ({ page }) => {
+    test.setTimeout(180_000);
+    mkdirSync(OUT, { recursive: true });
+    await openSample(page);
+    await page.getByRole('banner').getByRole('button', { name: 'Convert…' }).click();
+    const dialog = page.getByRole('dialog', { name: /^Convert / });
+    await dialog.getByRole('radio', { name: /^Nydus/ }).check();
+    await dialog.getByRole('combobox', { name: 'Compressor' }).selectOption(compressor);
+    await dialog.getByRole('button', { name: 'Convert to Nydus' }).click();
+    const link = dialog.getByTestId('convert-download');
+    await expect(link).toBeVisible({ timeout: 90_000 });
+    await shot(page, compressor === 'zstd' ? 'convert-done-nydus' : 'convert-done-nydus-lz4');
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    expect(download.suggestedFilename()).toBe('sample-nydus.tar');
+    const saved = join(OUT, `sample-nydus-${compressor}.tar`);
+    rmSync(saved, { force: true });
+    await download.saveAs(saved);
+    // The independent checker: its own RAFS v6 decoder, TOCs, chunk digests, then fsck.erofs --extract.
+    const work = join(OUT, `nydus-oracle-${compressor}`);
+    rmSync(work, { recursive: true, force: true });
+    const oracle = execFileSync('python3', ['../shared/tools/nydus-oracle/nydus-oracle.py', 'image', '--extract', '--digests', 'all', saved, work], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    expect(oracle).toMatch(/RESULT: PASS/);
+    expect(oracle).toMatch(new RegExp(`comp=${compressor} digest=blake3`));
+    // And back to OCI with the CLI: the sample's tree exactly.
+    const back = join(OUT, `sample-nydus-${compressor}-back.tar`);
+    rmSync(back, { force: true });
+    execFileSync(CLI, ['convert', saved, '--to', 'gzip', '-o', back, '--quiet'], { stdio: 'pipe' });
+    const tree = (p: string) => execFileSync(CLI, ['ls', p, '--tsv'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    expect(tree(back)).toBe(tree('public/sample/sample.tar'));
+  });
+}

@@ -45,7 +45,7 @@ export function nydusLayerWriter(o: NydusTargetOptions = {}): LayerFormatWriter 
       });
       if (dict) addToChunkDict(dict, r);
       built.push(r);
-      const saved = r.dictChunks ? `, ${r.dictChunks} chunks (${formatBytes(r.dedupSavedBytes)}) found in lower layers` : '';
+      const saved = r.dictChunks ? `, ${r.dictChunks} chunk${r.dictChunks === 1 ? '' : 's'} (${formatBytes(r.dedupSavedBytes)}) found in lower layers` : '';
       return {
         compression: 'none', diffId: r.diffId, blobDigest: r.diffId, mediaType: MediaType.nydusBlob,
         annotations: { [NYDUS_ANNOTATION.blob]: 'true' },
