@@ -14,11 +14,13 @@ if (entries.length === 0) {
   console.log('wasm: no AssemblyScript modules yet');
   process.exit(0);
 }
+// WebAssembly features a module needs beyond asc's defaults.
+const features = { blake3: ['--enable', 'simd'] };
 mkdirSync(out, { recursive: true });
 for (const f of entries) {
   const name = f.replace(/\.ts$/, '');
   const r = spawnSync('npx', ['asc', join(src, f), '-O3', '--noAssert', '--bindings', 'raw', '--exportRuntime',
-    '-o', join(out, `${name}.wasm`)], { stdio: 'inherit' });
+    ...(features[name] ?? []), '-o', join(out, `${name}.wasm`)], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
   console.log(`wasm: built ${name}.wasm`);
 }
