@@ -28,6 +28,13 @@ import { analyzeImage } from '../src/core/analysis/analyze-image.ts';
 import type { CompressionPool } from '../src/core/compress/compression-pool.ts';
 import { writeEstargz } from '../src/core/formats/estargz/writer.ts';
 import { buildNydusLayer } from '../src/core/formats/nydus/build/layer.ts';
+import { directoryOf } from '../src/core/bytes/directory-source.ts';
+import { fromBytes } from '../src/core/bytes/memory-source.ts';
+import { sourceDigest } from '../src/core/digest/source-digest.ts';
+import { convertImage } from '../src/core/convert/convert-image.ts';
+import type { ImageSink } from '../src/core/convert/image-sink.ts';
+import { nydusLayerWriter } from '../src/core/convert/nydus-target.ts';
+import type { BlobSpool } from '../src/core/store/blob-spool.ts';
 
 export type InputName = 'tar' | 'gz' | 'zst' | 'gz-members' | 'zst-frames' | 'tar-64m' | 'tar-1g' | 'gz-1g';
 
@@ -259,6 +266,14 @@ export const CASES: BenchCase[] = [
         return nydusCase(await ctx.open('gz'), pooled ? ctx.compressionPool?.() : undefined, compressor);
       },
     })),
+  // The whole conversion as the CLI runs it (stored digest and diffID hashed), and as the app does
+  // after its analysis verified both digests (the diffID is not hashed again).
+  ...([['CLI', false], ['app, diffID verified by the analysis', true]] as const).map(([what, verified]): BenchCase => ({
+    name: `nydus: OCI image (the gz layer) → Nydus image, pool (${what})`, reference: 'zstd -3 -T2', input: 'gz', runs: 1,
+    async run(ctx) {
+      return nydusImageCase(await ctx.open('gz'), ctx.compressionPool?.(), verified);
+    },
+  })),
   ...pieceSweep('gunzip', 'gz'),
   ...pieceSweep('unzstd-js', 'zst'),
 ];
@@ -277,6 +292,47 @@ async function nydusCase(src: ByteSource, pool: CompressionPool | undefined, com
       onProgress: (n) => void (tarBytes = n),
     });
     return { bytes: r.uncompressedSize > 0 ? tarBytes : 0, extra: { ratio: +(out / tarBytes).toFixed(3), pool: pool?.size ?? 1, chunks: r.chunks, unique: r.uniqueChunks, blob: r.blobId.slice(0, 12) } };
+  } finally {
+    pool?.close();
+  }
+}
+
+/**
+ * A one-layer OCI image around the gz layer → a Nydus image, through `convertImage` as `convert`
+ * runs it: stored digest and diffID checked (or, as the app after its analysis, the diffID taken
+ * as verified), the layer built, the bootstraps merged and the bootstrap layer made. The digests the image needs are computed first, outside the
+ * timing; the output is counted, not kept (a spool that only counts, a sink that drops).
+ */
+async function nydusImageCase(layer: ByteSource, pool: CompressionPool | undefined, verified: boolean): Promise<CaseResult> {
+  const te = new TextEncoder();
+  const layerDigest = await sourceDigest(layer);
+  const diff = await createSha256();
+  let tarSize = 0;
+  for await (const c of decompress(layer.stream(), 'gzip', { reopen: () => layer.stream() })) { diff.update(c); tarSize += c.length; }
+  const diffId = diff.digest();
+  const config = te.encode(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [diffId] }, history: [{ created_by: 'bench' }] }));
+  const configDigest = await sourceDigest(fromBytes(config));
+  const manifest = te.encode(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layerDigest, size: layer.size }] }));
+  const manifestDigest = await sourceDigest(fromBytes(manifest));
+  const index = te.encode(JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: manifestDigest, size: manifest.length }] }));
+  const blob = (d: string) => `blobs/sha256/${d.slice(7)}`;
+  const dir = directoryOf('bench-image', new Map<string, ByteSource>([
+    ['oci-layout', fromBytes(te.encode('{"imageLayoutVersion":"1.0.0"}'))], ['index.json', fromBytes(index)],
+    [blob(manifestDigest), fromBytes(manifest)], [blob(configDigest), fromBytes(config)], [blob(layerDigest), layer],
+  ]));
+  let spooled = 0;
+  const spool: BlobSpool = {
+    create: () => ({ write: (c) => void (spooled += c.length), finish: async () => fromBytes(new Uint8Array(0)), discard: () => {} }),
+  };
+  const sink: ImageSink = { layout: 'oci-archive', addBlob: async () => {}, finish: async () => {}, abort: async () => {} };
+  try {
+    const t = performance.now();
+    const img = await openImage({ kind: 'directory', dir });
+    const m = await convertImage(img, sink, { writer: nydusLayerWriter({ pool }), spool, verifiedDiffIds: verified ? new Map([[layerDigest, diffId]]) : undefined });
+    const ms = performance.now() - t;
+    return { bytes: tarSize, ms, extra: { layers: m.layers.length, spooled, out: m.layers.map((l) => l.to.size).reduce((a, b) => a + b, 0) } };
   } finally {
     pool?.close();
   }

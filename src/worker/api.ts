@@ -110,7 +110,11 @@ export const api = {
   convert(job: JobId, ref: ImageRef, request: ConvertRequest, onProgress?: RemoteConvertProgress): Promise<ConvertOutcome> {
     return withProgress(job, onProgress as RemoteProgress | undefined, async (signal, progress) => {
       const e = images.get(ref);
+      // What the analysis verified need not be hashed again (both digests checked on those bytes).
+      const report = await reportOf(e).catch(() => undefined);
+      const verifiedDiffIds = new Map((report?.layers ?? []).filter((l) => l.digestCheck === 'ok' && l.diffIDCheck === 'ok').map((l) => [l.digest, l.diffID]));
       const outcome = await runConvert({
+        verifiedDiffIds,
         name: inputName(ref.input) === ref.key ? (await analyses.getMeta(ref.key).catch(() => undefined))?.name ?? 'image' : inputName(ref.input),
         opened: () => openedImage(e, signal, progress),
         openPlatform: (platform, spool) => openFresh(e.ref, platform, spool, signal, progress),

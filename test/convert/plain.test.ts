@@ -11,6 +11,10 @@ import { zstdLayerWriter } from '../../src/core/convert/plain-writers.ts';
 import { memorySpool } from '../../src/core/store/blob-spool.ts';
 import { directoryFromPath } from '../../src/cli/node-sources.ts';
 import { LayerlabError } from '../../src/core/errors.ts';
+import { analyzeImage } from '../../src/core/analysis/analyze-image.ts';
+import { setSha256Factory } from '../../src/core/digest/sha256.ts';
+import type { Digest } from '../../src/core/digest/digest.ts';
+import { createHash } from 'node:crypto';
 import { convert, corpusImage, expectJson, expectTree } from './support.ts';
 
 /**
@@ -171,5 +175,40 @@ describe('conversion refuses damaged input and leaves nothing behind', () => {
     expect(err).toBeInstanceOf(LayerlabError);
     expect((err as LayerlabError).code).toBe('ABORTED');
     expect([...dir.files.keys()]).toEqual([]);
+  });
+});
+
+describe('diffIDs the analysis verified (ConvertImageOptions.verifiedDiffIds, as the app passes them)', () => {
+  it('are not hashed a second time; the output is byte for byte the same; a pair that does not match the config is ignored', async () => {
+    let hashed = 0;
+    setSha256Factory(() => {
+      const h = createHash('sha256');
+      return { update(b) { hashed += b.length; h.update(b); }, digest: () => `sha256:${h.digest('hex')}` as Digest };
+    });
+    try {
+      const path = img('layered-oci');
+      const { report } = await analyzeImage(await openImage({ kind: 'directory', dir: directoryFromPath(path) }));
+      const verified = new Map(report.layers.filter((l) => l.digestCheck === 'ok' && l.diffIDCheck === 'ok').map((l) => [l.digest, l.diffID]));
+      expect(verified.size).toBe(report.layers.length);
+      const tarBytes = report.layers.reduce((n, l) => n + l.uncompressedSize, 0);
+      const convertWith = async (v?: ReadonlyMap<string, string>) => {
+        const image = await openImage({ kind: 'directory', dir: directoryFromPath(path) });
+        const dir = memoryDirectory();
+        const sink = layoutSink(dir);
+        hashed = 0;
+        const m = await convertImage(image, sink, { writer: zstdLayerWriter(3), spool: memorySpool, verifiedDiffIds: v });
+        const during = hashed;
+        await finishOutput(sink, [m]);
+        return { hashed: during, files: [...dir.files].map(([k, b]) => `${k} ${createHash('sha256').update(b).digest('hex')}`).sort() };
+      };
+      const plain = await convertWith();
+      const skipped = await convertWith(verified);
+      expect(skipped.files).toEqual(plain.files);
+      expect(plain.hashed - skipped.hashed).toBe(tarBytes);
+      const wrong = new Map([...verified].map(([d]) => [d, `sha256:${'0'.repeat(64)}`]));
+      expect((await convertWith(wrong)).hashed).toBe(plain.hashed);
+    } finally {
+      setSha256Factory(undefined);
+    }
   });
 });

@@ -27,6 +27,8 @@ export interface ConvertSource {
   name: string;
   /** A fresh spool folder for this conversion (converted layers, the partial archive). */
   spool(): Promise<OpfsSpool & { dir?: FileSystemDirectoryHandle }>;
+  /** Stored digest → diffID pairs the analysis verified (ConvertImageOptions.verifiedDiffIds). */
+  verifiedDiffIds?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -81,7 +83,7 @@ async function convertWith(src: ConvertSource, req: ConvertRequest, signal: Abor
     const count = platforms?.length ?? 1;
     const run = async (img: OpenedImage, platform: string | undefined, i: number) => {
       const onProgress = (p: Progress) => progress({ ...p, platform, platformIndex: i, platformCount: count } as ConvertProgress);
-      manifests.push(await convertImage(img, sink!, { writer, spool, signal, onProgress, mediaTypes: req.mediaTypes }));
+      manifests.push(await convertImage(img, sink!, { writer, spool, signal, onProgress, mediaTypes: req.mediaTypes, verifiedDiffIds: src.verifiedDiffIds }));
     };
     if (!platforms) await run(first, undefined, 0);
     else {
