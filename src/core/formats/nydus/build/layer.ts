@@ -5,8 +5,9 @@
  *   [chunk data][hdr image.blob] [CI array][CI header][hdr blob.meta] [digests][hdr blob.digest]
  *   [image.boot (zstd)][hdr image.boot] [TOC][hdr rafs.blob.toc]
  *
- * Streaming: chunks leave through `sink` as they are made (memory: one chunk plus the metadata
- * tree); the bootstrap is written by the AssemblyScript RAFS v6 writer at the end.
+ * Streaming: chunks leave through `sink` in order as their digests and compression come back
+ * from the pool (memory: the window of 2 × pool-size chunks in flight plus the metadata tree); the
+ * bootstrap is written by the AssemblyScript RAFS v6 writer at the end.
  */
 import { inlineCompressionPool, type CompressionPool, type StoredChunk } from '../../../compress/compression-pool.ts';
 import { loadZstdWasm } from '../../../compress/zstd-wasm.ts';
