@@ -6,6 +6,7 @@ import { rdevParts } from '../core/formats/nydus/rafs-common.ts';
 import { RAFS_FLAG, type RafsNode } from '../core/formats/nydus/types.ts';
 import type { OpenedImage } from '../core/image/opened-image.ts';
 import type { NydusBootstrapView, NydusCheckView, NydusFileView } from './protocol.ts';
+import { xattrValueText } from '../core/bytes/hex.ts';
 
 /**
  * The Nydus inspector's data (spec §8.2 `inspect`, §8.1 `check`), from the engine's decoded
@@ -96,7 +97,7 @@ export async function nydusFileView(img: OpenedImage, which: number | 'merged', 
     });
   }
   const xattrs: Record<string, string> = {};
-  for (const [k, v] of n.xattrs) xattrs[k] = v.every((c) => c >= 0x20 && c < 0x7f) ? String.fromCharCode(...v) : '0x' + [...v].map((c) => c.toString(16).padStart(2, '0')).join('');
+  for (const [k, v] of n.xattrs) xattrs[k] = xattrValueText(v);
   return {
     path: n.path, nid: n.nid, ino: n.ino, nlink: n.nlink, inodeOffset: n.inodeOffset, size: n.size, mtime: n.mtime, xattrs,
     links: l.boot.nodes.filter((x) => x.nid === n.nid && x !== n && x.type === n.type).map((x) => x.path),

@@ -2,9 +2,12 @@
  * A tiny tar DSL for tests that need archives no well-behaved writer makes: any field value,
  * raw bytes, base-256 numbers, broken checksums, hand-written PAX records. Deliberately
  * independent of src/core/tar (its own field table), so tests do not check code against itself.
+ * (Joining bytes is not what is tested: that uses the engine's concatBytes.)
  *
  *   tarOf(file('a/b', 'hi'), dir('a/'), pax([['path', 'long…']], file('x', '')))
  */
+
+import { concatBytes } from '../../src/core/bytes/concat.ts';
 
 const FIELDS = {
   name: [0, 100], mode: [100, 8], uid: [108, 8], gid: [116, 8], size: [124, 12], mtime: [136, 12],
@@ -150,14 +153,7 @@ export function tarOf(...members: Uint8Array[]): Uint8Array {
   return concat(...members, END);
 }
 
+/** A buffer of its own, always (tests edit what they build): the engine's join, copying a lone part. */
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return parts.length === 1 ? parts[0].slice() : concatBytes(parts);
 }

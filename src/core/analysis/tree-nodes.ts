@@ -2,6 +2,7 @@ import type { TreeNode } from './report.ts';
 import type { LayerScan, ScannedEntry } from './layer-scan.ts';
 import { byteOrder, type LayerChanges, type MergedTree, type MergeNode } from './merged-tree.ts';
 import { byteStringBytes, displayPath, splitParent } from './tar-path.ts';
+import { xattrValueText } from '../bytes/hex.ts';
 
 /**
  * Flat, sorted TreeNode lists for the UI (which virtualises them): parents before children,
@@ -95,13 +96,8 @@ function baseNode(key: string, depth: number, type: TreeNode['type'], layer: num
     t.dataOffset = e.dataOffset;
     if (e.kind === 'symlink' || e.kind === 'hardlink') t.link = displayPath(e.link ?? '').text;
     else if (e.kind === 'char' || e.kind === 'block') t.link = `${e.devmajor},${e.devminor}`;
-    if (e.xattrs?.size) t.xattrs = Object.fromEntries([...e.xattrs].map(([k, v]) => [k, xattrText(v)]));
+    if (e.xattrs?.size) t.xattrs = Object.fromEntries([...e.xattrs].map(([k, v]) => [k, xattrValueText(v)]));
   }
   return t;
 }
 
-/** xattr values for display: text when printable, else hex. */
-function xattrText(v: Uint8Array): string {
-  const printable = v.every((b) => b >= 0x20 && b < 0x7f);
-  return printable ? String.fromCharCode(...v) : '0x' + [...v].map((b) => b.toString(16).padStart(2, '0')).join('');
-}

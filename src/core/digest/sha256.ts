@@ -1,6 +1,7 @@
 import { createSHA256 } from 'hash-wasm';
 import { LayerlabError } from '../errors.ts';
 import type { Digest, StreamHasher } from './digest.ts';
+import { toHex } from '../bytes/hex.ts';
 
 /**
  * SHA-256, the digest of everything OCI (image-spec descriptor.md "Digests").
@@ -91,10 +92,3 @@ export function parseDigest(s: unknown, file?: string): ParsedDigest {
   throw new LayerlabError('BAD_JSON', `${shown} is not a valid digest (expected sha256:<64 hex> or sha512:<128 hex>)`, file !== undefined ? { file } : {});
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-function toHex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += HEX[x];
-  return s;
-}

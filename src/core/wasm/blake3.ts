@@ -14,6 +14,7 @@
  */
 import { LayerlabError } from '../errors.ts';
 import { loadWasm } from './load.ts';
+import { toHex } from '../bytes/hex.ts';
 
 interface Blake3Exports {
   memory: WebAssembly.Memory;
@@ -71,14 +72,9 @@ export function blake3Wasm(bytes: Uint8Array, pieceBytes?: number): Uint8Array {
   return mem.slice(out, out + 32);
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
 /** Hex BLAKE3-256 of `bytes`; requires `initBlake3Wasm()` to have resolved. */
 export function blake3HexWasmSync(bytes: Uint8Array): string {
-  const d = blake3Wasm(bytes);
-  let s = '';
-  for (let i = 0; i < 32; i++) s += HEX[d[i]];
-  return s;
+  return toHex(blake3Wasm(bytes));
 }
 
 /** Hex BLAKE3-256 of `bytes`, loading the module on first use. */

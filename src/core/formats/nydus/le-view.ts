@@ -1,4 +1,5 @@
 import { LayerlabError, type ErrorContext } from '../../errors.ts';
+import { toHex } from '../../bytes/hex.ts';
 
 /**
  * Little-endian field reads over a buffer that is a window of a larger file, with bounds checks
@@ -65,9 +66,7 @@ export class LeView {
   }
 
   hex(at: number, len: number): string {
-    let s = '';
-    for (const b of this.sub(at, len, 'digest')) s += b.toString(16).padStart(2, '0');
-    return s;
+    return toHex(this.sub(at, len, 'digest'));
   }
 
   /** ASCII/UTF-8 text up to the first NUL (blob ids, TOC names). */

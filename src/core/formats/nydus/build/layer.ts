@@ -19,6 +19,7 @@ import { readTarEntries } from '../../../tar/tar-stream.ts';
 import type { TarEntry } from '../../../tar/tar-types.ts';
 import { BLOB_FEATURE, CHUNK_FLAG, CI_HEADER, COMPRESSOR_CODES, EROFS_BLOCK, RAFS_FLAG, RECORD, TOC_ENTRY, TOC_FLAG, type Compressor, type Digester } from '../types.ts';
 import { nydusRecordHeader } from './record-header.ts';
+import { fromHex } from '../../../bytes/hex.ts';
 import {
   S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, isDirNode, isRegNode, nameKey, newDir, pathOf, writeBootstrap, xattrIndex,
   type BlobRecord, type ChunkLoc, type ChunkRecord, type TreeNode,
@@ -404,7 +405,7 @@ async function build(tar: AsyncIterable<Uint8Array>, sink: (chunk: Uint8Array) =
     const dv = new DataView(e.buffer);
     dv.setUint32(TOC_ENTRY.flagsAt, flags, true);
     e.set(te.encode(name), TOC_ENTRY.nameAt);
-    for (let i = 0; i < 32; i++) e[TOC_ENTRY.digestAt + i] = parseInt(digestHex.substr(2 * i, 2), 16);
+    e.set(fromHex(digestHex, 32), TOC_ENTRY.digestAt);
     dv.setBigUint64(TOC_ENTRY.offsetAt, BigInt(offset), true);
     dv.setBigUint64(TOC_ENTRY.compressedSizeAt, BigInt(csize), true);
     dv.setBigUint64(TOC_ENTRY.uncompressedSizeAt, BigInt(usize), true);
@@ -460,7 +461,7 @@ async function build(tar: AsyncIterable<Uint8Array>, sink: (chunk: Uint8Array) =
 
     // blob.digest: chunk digests in CI order (§3.8)
     const digests = new Uint8Array(own.length * 32);
-    own.forEach((c, i) => { for (let j = 0; j < 32; j++) digests[i * 32 + j] = parseInt(c.digest.substr(2 * j, 2), 16); });
+    own.forEach((c, i) => digests.set(fromHex(c.digest, 32), i * 32));
     const digestOffset = pos;
     await emit(digests);
     await emit(nydusRecordHeader(RECORD.digest, digests.length));

@@ -6,6 +6,7 @@
 import { LayerlabError, type ErrorContext } from '../../../errors.ts';
 import { RAFS_WIRE, runRafsV6Writer } from '../../../wasm/rafs-v6.ts';
 import { BLOB_ENTRY, COMPRESSOR_CODES, DIGESTER_CODES, type Compressor, type Digester } from '../types.ts';
+import { fromHex } from '../../../bytes/hex.ts';
 
 /** Where one filesystem chunk of a file lives: blob (index into the builder's blob list), CI index, 4 KiB block in the blob cache. */
 export interface ChunkLoc {
@@ -117,13 +118,6 @@ export function xattrIndex(name: string): { index: number; suffix: string } | un
 
 const utf8 = new TextEncoder();
 
-function hexBytes(hex: string | undefined, len: number): Uint8Array {
-  const out = new Uint8Array(len);
-  if (!hex) return out;
-  for (let i = 0; i < len && 2 * i + 1 < hex.length; i++) out[i] = parseInt(hex.substr(2 * i, 2), 16);
-  return out;
-}
-
 /** Growable little-endian writer for the wire format. */
 class Wire {
   buf = new Uint8Array(1 << 16);
@@ -190,15 +184,15 @@ export async function writeBootstrap(input: WriteBootstrapInput): Promise<Writte
     w.u64(b.ciOffset);
     w.u64(b.ciCompressedSize);
     w.u64(b.ciUncompressedSize);
-    w.bytes(hexBytes(b.tocDigest, 32));
-    w.bytes(hexBytes(b.metaDigest, 32));
+    w.bytes(fromHex(b.tocDigest, 32));
+    w.bytes(fromHex(b.metaDigest, 32));
     w.u64(b.metaSize ?? 0);
     w.u64(0);
     w.u32(0);
     w.u32(0);
   }
   for (const c of input.chunkTable) {
-    w.bytes(hexBytes(c.digest, 32));
+    w.bytes(fromHex(c.digest, 32));
     w.u32(c.blobIndex);
     w.u32(c.flags);
     w.u32(c.compressedSize);
