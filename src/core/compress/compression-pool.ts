@@ -61,7 +61,7 @@ export interface StoredChunk {
 export type CompressionRequest =
   | { id: number; kind: 'gzip'; data: Uint8Array; level: number }
   | { id: number; kind: 'zstd'; data: Uint8Array; level: number }
-  | { id: number; kind: 'chunk'; data: Uint8Array; level: number; job: ChunkJob };
+  | { id: number; kind: 'chunk'; data: Uint8Array; job: ChunkJob };
 
 export type CompressionResponse =
   | { id: number; ok: true; data: Uint8Array; digest?: string; compressed?: boolean }
@@ -286,7 +286,7 @@ export function workerCompressionPool(size: number, spawn: (slot: number) => Poo
       return (await submit({ kind: 'zstd', data, level })).data;
     },
     async chunk(data, job) {
-      const r = await submit({ kind: 'chunk', data, level: job.level, job });
+      const r = await submit({ kind: 'chunk', data, job });
       return { digest: r.digest!, data: r.data, compressed: r.compressed! };
     },
     close() {

@@ -10,7 +10,6 @@
  * bootstrap is written by the AssemblyScript RAFS v6 writer at the end.
  */
 import { inlineCompressionPool, type CompressionPool, type StoredChunk } from '../../../compress/compression-pool.ts';
-import { loadZstdWasm } from '../../../compress/zstd-wasm.ts';
 import { encodeLz4Block } from '../../../compress/lz4-block-encoder.ts';
 import type { Digest } from '../../../digest/digest.ts';
 import { createSha256, sha256Hex } from '../../../digest/sha256.ts';
@@ -174,6 +173,13 @@ async function build(tar: AsyncIterable<Uint8Array>, sink: (chunk: Uint8Array) =
     throw new LayerlabError('UNSUPPORTED', `nydus chunk compressor ${JSON.stringify(compressor)} is not zstd, lz4_block or none`, base);
   }
   const chunkJob = { digester, compressor, level: NYDUS_BUILD_DEFAULTS.level } as const;
+  /** A unit other than a chunk (CI array, image.boot), kept raw if compressing does not shrink it (spec checklist 11). */
+  const storeUnit = async (raw: Uint8Array, c: Compressor): Promise<{ stored: Uint8Array; compressor: Compressor }> => {
+    if (c === 'none') return { stored: raw, compressor: 'none' };
+    // the pool may take (transfer) what it is given: it gets a copy
+    const z = c === 'lz4_block' ? encodeLz4Block(raw) : await pool.zstdFrame(raw.slice(), NYDUS_BUILD_DEFAULTS.level);
+    return z.length < raw.length ? { stored: z, compressor: c } : { stored: raw, compressor: 'none' };
+  };
 
   // output: position, stream hash (diffID = blob id), image.blob hash (data + its header)
   // image.blob (the chunk data and its header) is a prefix of the stream: when the hasher can
@@ -435,12 +441,7 @@ async function build(tar: AsyncIterable<Uint8Array>, sink: (chunk: Uint8Array) =
       cv.setBigUint64(i * 16 + 8, k, true);
     }
     // the layer's compressor when that shrinks it (§2.5 blob.meta)
-    let ciStored: Uint8Array = ci;
-    let ciCompressor: Compressor = 'none';
-    if (compressor !== 'none') {
-      const z = compressor === 'lz4_block' ? encodeLz4Block(ci) : await pool.zstdFrame(ci.slice(), NYDUS_BUILD_DEFAULTS.level); // the pool may take (transfer) what it is given
-      if (z.length < ci.length) { ciStored = z; ciCompressor = compressor; }
-    }
+    const { stored: ciStored, compressor: ciCompressor } = await storeUnit(ci, compressor);
     const ciOffset = pos;
     const header = new Uint8Array(CI_HEADER.size);
     const hv = new DataView(header.buffer);
@@ -499,12 +500,7 @@ async function build(tar: AsyncIterable<Uint8Array>, sink: (chunk: Uint8Array) =
   const boot = written.bytes;
 
   // image.boot: zstd unless that does not shrink it (§2.3)
-  let bootStored = boot;
-  let bootCompressor: Compressor = 'none';
-  {
-    const z = (await loadZstdWasm()).compress(boot, NYDUS_BUILD_DEFAULTS.level);
-    if (z.length < boot.length) { bootStored = z; bootCompressor = 'zstd'; }
-  }
+  const { stored: bootStored, compressor: bootCompressor } = await storeUnit(boot, 'zstd');
   const bootOffset = pos;
   await emit(bootStored);
   await emit(nydusRecordHeader(RECORD.boot, bootStored.length));
