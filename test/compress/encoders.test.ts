@@ -2,6 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { decompress } from '../../src/core/compress/decompress.ts';
 import { createGzipEncoder, type GzipLevel } from '../../src/core/compress/gzip-encoder.ts';
 import { createZstdEncoder } from '../../src/core/compress/zstd-encoder.ts';
+import { gzipMemberSync } from '../../src/core/compress/compression-pool.ts';
+import { gunzipSync } from 'node:zlib';
 import { chunked, cli, collect, concat, realContent, sha256, withTempFile } from './helpers.ts';
 
 const DATA = realContent(2_500_000, 1);
@@ -88,4 +90,20 @@ describe('zstd encoder', () => {
     enc.finish();
     expect(cli('zstd', ['-dc'], concat(...parts)).length).toBe(0);
   });
+});
+
+describe('gzip members of data held whole (gzipMemberSync: eStargz chunks)', () => {
+  // The 4 KiB eStargz chunk of Debian's /usr/bin/addpart that fflate's streaming class turned into
+  // a member zlib refuses ("invalid distance too far back"): 8 zero bytes, then a sparse table.
+  const table = new Uint8Array(4096);
+  for (let i = 8; i < 240; i += 24) { table[i] = 0x80; table[i + 1] = 0x6f; table[i + 8] = 7; table[i + 12] = 0x23 + i / 24; }
+  for (const level of [1, 3, 6, 9] as const) {
+    test(`level ${level}: data starting with zero bytes decodes (zlib and our decoder) to itself`, async () => {
+      for (const data of [table, new Uint8Array(4096), concat(new Uint8Array(3), realContent(50_000))]) {
+        const member = gzipMemberSync(data, level);
+        expect(Buffer.compare(gunzipSync(member), Buffer.from(data))).toBe(0);
+        expect(await sha256(await collect(decompress(chunked(member, 997), 'gzip')))).toBe(await sha256(data));
+      }
+    });
+  }
 });

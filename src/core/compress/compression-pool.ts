@@ -4,7 +4,7 @@
  * parses, hashes and writes in order.
  *
  * One implementation of each codec: every pool slot runs `compressRequest` below over the shared
- * encoders (createGzipEncoder; the libzstd wasm call createZstdEncoder makes). The same input
+ * encoders (gzipWhole; the libzstd wasm call createZstdEncoder makes). The same input
  * therefore gives the same bytes whether it was compressed inline, in a browser Worker or in a
  * Node worker thread. Nydus chunks are digested there too (`chunk`), so the calling thread only
  * parses, places and hashes the output stream.
@@ -14,7 +14,7 @@
  * buffer of its own for this).
  */
 import { LayerlabError, toLayerlabError, type SerializedError } from '../errors.ts';
-import { createGzipEncoder, type GzipLevel } from './gzip-encoder.ts';
+import { gzipWhole, type GzipLevel } from './gzip-encoder.ts';
 import { concatBytes } from '../bytes/concat.ts';
 import { loadZstdWasm } from './zstd-wasm.ts';
 import { encodeLz4Block } from './lz4-block-encoder.ts';
@@ -86,18 +86,14 @@ function checkLevel(level: number, lo: number, hi: number, what: string): void {
 }
 
 /**
- * A complete gzip member of `data` with the shared encoder (fflate), its header set to what Go
- * writes (spec estargz.md §2: `1f 8b 08 00 00000000 XFL ff`). The deflate bytes are fflate's.
- * `data` is compressed as one piece, so the output depends only on the bytes, not on how a caller
- * split them.
+ * A complete gzip member of `data` with the shared encoder (fflate's one-shot path, gzipWhole),
+ * its header set to what Go writes (spec estargz.md §2: `1f 8b 08 00 00000000 XFL ff`). The
+ * deflate bytes are fflate's. `data` is compressed as one piece, so the output depends only on the
+ * bytes, not on how a caller split them.
  */
 export function gzipMemberSync(data: Uint8Array, level: number): Uint8Array {
   checkLevel(level, 0, 9, 'gzip');
-  const out: Uint8Array[] = [];
-  const enc = createGzipEncoder({ level: level as GzipLevel, ondata: (c) => out.push(c) });
-  enc.push(data);
-  enc.finish();
-  const member = out.length === 1 ? out[0] : joinParts(out);
+  const member = gzipWhole(data, level as GzipLevel);
   // fflate writes MTIME 0 (mtime: 0), FLG 0; XFL by its own rule and OS 3 (Unix).
   member[8] = goXfl(level);
   member[9] = 0xff;

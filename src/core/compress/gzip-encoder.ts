@@ -1,4 +1,4 @@
-import { Gzip } from 'fflate';
+import { Gzip, gzipSync } from 'fflate';
 import { LayerlabError } from '../errors.ts';
 
 export type GzipLevel = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
@@ -79,3 +79,16 @@ export function createGzipEncoder(o: GzipEncoderOptions): GzipEncoder {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * One complete gzip member of data held whole (MTIME 0, no name). fflate's one-shot path, not the
+ * streaming class: fflate 0.8.3's streaming Deflate keeps 32 KiB of zeroed look-back in front of
+ * the data and, within the first 32 KiB, can emit a match that reaches into it when the data
+ * starts with zero bytes — output zlib refuses ("invalid distance too far back"). Found on a 4 KiB
+ * eStargz chunk of /usr/bin/addpart (8 zero bytes, then a table). The one-shot path has no
+ * look-back. The streaming encoder above is used for tar streams, which start with a member name.
+ */
+export function gzipWhole(data: Uint8Array, level: GzipLevel): Uint8Array {
+  return gzipSync(data, { level, mtime: 0 });
+}
+
