@@ -1,28 +1,81 @@
 import { openImage, type ImageInput } from '../core/image/open-image.ts';
 import { fromUrl } from '../core/bytes/http-source.ts';
-import { formatBytes, shortDigest } from '../core/format.ts';
+import { formatBytes, shortDigest } from '../core/display.ts';
 import { archiveSink } from '../core/convert/archive-sink.ts';
 import { layoutSink } from '../core/convert/layout-sink.ts';
 import type { ImageSink, OutputLayout } from '../core/convert/image-sink.ts';
-import { convertImage, convertLayerBlob, finishOutput, type ConvertedManifest, type LayerConversion } from '../core/convert/convert-image.ts';
-import { createLayerWriter, type ConvertSettings } from '../core/convert/writers.ts';
-import type { ConvertTarget } from '../core/convert/layer-writer.ts';
+import { convertLayerBlob, type LayerConversion } from '../core/convert/convert-image.ts';
+import { runConversion } from '../core/convert/run-conversion.ts';
+import { createLayerWriter, targetUsesPool, targets, validateSettings } from '../core/formats/registry.ts';
+import type { ConvertSettings, OptionSpec } from '../core/formats/layer-format.ts';
+import { toLayerlabError } from '../core/errors.ts';
 import type { Progress } from '../core/progress.ts';
 import { UsageError, type ParsedArgs } from './args.ts';
 import { inputFromPath, tempDirSpool } from './node-sources.ts';
 import { directoryTarget, fileSink } from './node-targets.ts';
 import { nodeCompressionPool } from './node-compression-pool.ts';
 
-export const CONVERT_USAGE = `  layerlab convert SRC --to gzip|zstd|uncompressed -o OUT [--level L]
-  layerlab convert SRC --to estargz -o OUT [--lossless] [--chunk-size N] [--min-chunk-size N]
-                   [--level L] [--prioritize PATH ...]
-  layerlab convert SRC --to nydus -o OUT [--chunk-size N] [--compressor zstd|lz4_block|none]
-                   [--digester blake3|sha256] [--prefetch PATH ...] [--no-dedup]
-      (all:)       [--platform P | --all-platforms] [--oci] [--docker-archive] [--json]`;
+/** `convert`'s usage, a line per target from its option specs (formats/registry.ts). */
+export const CONVERT_USAGE = [
+  ...targets().map((t) => `  layerlab convert SRC --to ${t.id} -o OUT${t.options.map(flagUsage).join('')}`),
+  '      (all:)       [--platform P | --all-platforms] [--oci] [--docker-archive] [--json]',
+].join('\n');
 
-export const CONVERT_VALUED = ['to', 'o', 'output', 'level', 'chunk-size', 'min-chunk-size', 'compressor', 'digester', 'prefetch', 'prioritize'];
+/** Flags of every target that take a value (main.ts parses argv once). */
+export const CONVERT_VALUED = ['to', 'o', 'output', ...new Set(targets().flatMap((t) => t.options.filter((o) => o.kind === 'int' || o.kind === 'choice' || o.kind === 'list')
+  .flatMap((o) => [o.flag, ...(o.aliases ?? [])])))];
 
-const TARGETS: ConvertTarget[] = ['gzip', 'zstd', 'uncompressed', 'estargz', 'nydus'];
+function flagUsage(o: OptionSpec): string {
+  switch (o.kind) {
+    case 'int': return ` [--${o.flag} ${o.unit === 'bytes' ? 'N' : o.key === 'level' ? 'L' : 'N'}]`;
+    case 'choice': return ` [--${o.flag} ${o.values.map((v) => v.value).join('|')}]`;
+    case 'bool': return o.negativeFlag ? ` [--${o.negativeFlag}]` : ` [--${o.flag}]`;
+    case 'list': return ` [--${o.flag} PATH ...]`;
+  }
+}
+
+/**
+ * The settings a target's flags say, checked against its option specs by the registry. A flag of
+ * another target is a usage error naming the target it belongs to.
+ */
+export function settingsFromFlags(args: ParsedArgs, target: string): ConvertSettings {
+  const info = targets().find((t) => t.id === target);
+  if (!info) throw new UsageError(`convert needs --to ${targets().map((t) => t.id).join('|')}`);
+  const mine = new Set(info.options.flatMap((o) => [o.flag, ...(o.aliases ?? []), ...(o.kind === 'bool' && o.negativeFlag ? [o.negativeFlag] : [])]));
+  for (const t of targets()) {
+    if (t.id === target) continue;
+    for (const o of t.options) {
+      for (const f of [o.flag, ...(o.aliases ?? []), ...(o.kind === 'bool' && o.negativeFlag ? [o.negativeFlag] : [])]) {
+        if (!mine.has(f) && args.flags.has(f)) throw new UsageError(`--${f} is an option of --to ${t.id}, not of --to ${target}`);
+      }
+    }
+  }
+  const settings: ConvertSettings = { target };
+  for (const o of info.options) {
+    const given = [o.flag, ...(o.aliases ?? [])].filter((f) => args.flags.has(f));
+    if (o.kind === 'list') {
+      const values = given.flatMap((f) => (args.lists.get(f) ?? [])).flatMap((v) => v.split(',')).filter(Boolean);
+      if (values.length) settings[o.key] = values;
+    } else if (o.kind === 'bool') {
+      if (o.negativeFlag && args.flags.has(o.negativeFlag)) settings[o.key] = false;
+      else if (given.length) settings[o.key] = true;
+    } else if (given.length) {
+      const v = args.flags.get(given[0]);
+      if (typeof v !== 'string') throw new UsageError(`--${given[0]} needs a value`);
+      if (o.kind === 'int') {
+        const n = Number(v);
+        if (!Number.isFinite(n)) throw new UsageError(`--${given[0]} needs a number`);
+        settings[o.key] = n;
+      } else settings[o.key] = v;
+    }
+  }
+  try {
+    validateSettings(settings);
+  } catch (e) {
+    throw new UsageError(toLayerlabError(e).message);
+  }
+  return settings;
+}
 
 /**
  * `layerlab convert SRC --to T -o OUT`. OUT ending in `.tar` (or with --docker-archive) is an
@@ -33,21 +86,9 @@ export async function convertCommand(args: ParsedArgs, signal: AbortSignal, onPr
   const to = str(args.flags.get('to'));
   const outPath = str(args.flags.get('o')) ?? str(args.flags.get('output'));
   if (!src) throw new UsageError('convert needs SRC');
-  if (!to || !TARGETS.includes(to as ConvertTarget)) throw new UsageError(`convert needs --to ${TARGETS.join('|')}`);
+  if (!to) throw new UsageError(`convert needs --to ${targets().map((t) => t.id).join('|')}`);
+  const settings = settingsFromFlags(args, to);
   if (!outPath) throw new UsageError('convert needs -o OUT');
-  const compressor = str(args.flags.get('compressor'));
-  const digester = str(args.flags.get('digester'));
-  if (compressor !== undefined && compressor !== 'zstd' && compressor !== 'lz4_block' && compressor !== 'none') throw new UsageError('--compressor is zstd, lz4_block or none');
-  if (digester !== undefined && digester !== 'blake3' && digester !== 'sha256') throw new UsageError('--digester is blake3 or sha256');
-  const listOf = (key: string) => (args.lists.get(key) ?? []).flatMap((v) => v.split(',')).filter(Boolean);
-  const settings: ConvertSettings = {
-    target: to as ConvertTarget, level: num(args, 'level'), chunkSize: num(args, 'chunk-size'), minChunkSize: num(args, 'min-chunk-size'),
-    lossless: args.flags.has('lossless'), prioritize: [...listOf('prioritize'), ...listOf('prefetch')],
-    compressor, digester, dedup: !args.flags.has('no-dedup'),
-  };
-  if (!settings.prioritize?.length) delete settings.prioritize;
-  const pool = nodeCompressionPool();
-  const writer = await createLayerWriter(settings, { pool });
   const spool = tempDirSpool();
   const t0 = Date.now();
   try {
@@ -56,9 +97,15 @@ export async function convertCommand(args: ParsedArgs, signal: AbortSignal, onPr
     const first = await openImage(input, { platform, spool, signal, onProgress, contentHash: 'none' });
     if (first.kind === 'layer') {
       const out = await fileSink(outPath);
-      const r = await convertLayerBlob(first, out, { writer, signal, onProgress });
-      clear(onProgress);
-      return report(args, { source: src, target: to, output: outPath, layout: 'layer', layers: [r], seconds: (Date.now() - t0) / 1000 });
+      const pool = targetUsesPool(settings.target) ? nodeCompressionPool() : undefined;
+      try {
+        const writer = await createLayerWriter(settings, { pool });
+        const r = await convertLayerBlob(first, out, { writer, signal, onProgress });
+        clear(onProgress);
+        return report(args, { source: src, target: to, output: outPath, layout: 'layer', layers: [r], seconds: (Date.now() - t0) / 1000 });
+      } finally {
+        pool?.close();
+      }
     }
     const layout: OutputLayout = args.flags.has('docker-archive') ? 'docker-archive' : outPath.endsWith('.tar') ? 'oci-archive' : 'oci-layout';
     let abortDir: (() => Promise<void>) | undefined;
@@ -68,19 +115,18 @@ export async function convertCommand(args: ParsedArgs, signal: AbortSignal, onPr
       abortDir = dir.abortAll;
       sink = layoutSink(dir);
     } else sink = archiveSink(await fileSink(outPath), layout);
-    const opts = { writer, spool, signal, onProgress, mediaTypes: args.flags.has('oci') ? 'oci' as const : 'keep' as const };
+    let firstClosed = false;
     try {
-      const manifests: ConvertedManifest[] = [];
-      const platforms = args.flags.has('all-platforms') && first.platforms.length > 1 ? first.platforms.map((p) => p.platform) : undefined;
-      if (!platforms) manifests.push(await convertImage(first, sink, opts));
-      else {
-        await first.close?.();
-        for (const p of platforms) {
-          const img = await openImage(input, { platform: p, spool, signal, onProgress, contentHash: 'none' });
-          try { manifests.push(await convertImage(img, sink, opts)); } finally { await img.close?.(); }
-        }
-      }
-      await finishOutput(sink, manifests, signal);
+      const { manifests } = await runConversion({
+        settings, image: first, sink, spool, signal, onProgress, pool: () => nodeCompressionPool(),
+        mediaTypes: args.flags.has('oci') ? 'oci' : 'keep',
+        allPlatforms: args.flags.has('all-platforms'),
+        openPlatform: async (p) => {
+          // Each platform is opened afresh; the first opening is not needed any more.
+          if (!firstClosed) { firstClosed = true; await first.close?.(); }
+          return openImage(input, { platform: p, spool, signal, onProgress, contentHash: 'none' });
+        },
+      });
       clear(onProgress);
       return report(args, {
         source: src, target: to, output: outPath, layout, seconds: (Date.now() - t0) / 1000,
@@ -88,12 +134,10 @@ export async function convertCommand(args: ParsedArgs, signal: AbortSignal, onPr
         layers: manifests.flatMap((m) => m.layers),
       });
     } catch (e) {
-      await sink.abort();
       await abortDir?.();
       throw e;
     }
   } finally {
-    pool.close();
     spool.dispose();
   }
 }
@@ -122,14 +166,6 @@ function report(args: ParsedArgs, r: ConvertReport): number {
 
 function str(v: string | true | undefined): string | undefined {
   return typeof v === 'string' ? v : undefined;
-}
-
-function num(args: ParsedArgs, key: string): number | undefined {
-  const v = args.flags.get(key);
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (typeof v !== 'string' || !Number.isFinite(n)) throw new UsageError(`--${key} needs a number`);
-  return n;
 }
 
 function clear(onProgress: unknown): void {

@@ -9,12 +9,13 @@ import type { Progress } from '../core/progress.ts';
 import { inputFromPath, tempDirSpool } from './node-sources.ts';
 import { parseArgs, UsageError } from './args.ts';
 import { summaryText } from './format.ts';
-import { formatBytes, formatMtime, modeString } from '../core/format.ts';
+import { formatBytes, formatMtime, modeString } from '../core/display.ts';
 import { contractJson } from './contract-json.ts';
 import { useNodeSha256 } from './node-hash.ts';
-import { ESTARGZ_USAGE, ESTARGZ_VALUED, estargzCommand } from './estargz-command.ts';
-import { NYDUS_USAGE, NYDUS_VALUED, nydusCommand } from './nydus-command.ts';
+import { CLI_FORMATS } from './formats/index.ts';
 import { CONVERT_USAGE, CONVERT_VALUED, convertCommand } from './convert-command.ts';
+
+const FORMAT_COMMANDS = CLI_FORMATS.flatMap((f) => (f.command ? [f.command] : []));
 
 const USAGE = `layerlab — open, explain and verify container images, offline
 
@@ -24,8 +25,7 @@ usage:
   layerlab cat SRC PATH [--layer N] [--toc]
   layerlab verify SRC
 ${CONVERT_USAGE}
-${ESTARGZ_USAGE}
-${NYDUS_USAGE}
+${FORMAT_COMMANDS.map((c) => c.usage).join('\n')}
 
 SRC is a docker-archive (docker save), an OCI image layout folder, an OCI archive
 (optionally gzip'd), a single layer blob (tar, tar+gzip, tar+zstd), or an http(s) URL
@@ -36,7 +36,7 @@ of one of the files. What it is comes from its content, never its name.
   --layer N    one layer's own entries instead of the merged tree (0 = base)
   --long       mode, owner, size, mtime and link target
   --tsv        the merged tree as TSV (path, type, mode, uid, gid, size, sha256, link)
-  --toc        eStargz layers are listed from their TOCs, without inflating them (their
+  --toc        layers with a TOC (eStargz) are listed from it, without inflating them (their
                diffIDs are then not checked; file sha256s are the TOC's)
   --quiet      no progress on stderr
   --to T       convert: the layer format to write; -o OUT: OUT.tar = OCI archive, else a new
@@ -45,7 +45,7 @@ of one of the files. What it is comes from its content, never its name.
 
 exit status: 0 ok; 1 failed or (verify) a digest/diffID did not match; 2 usage error.`;
 
-const VALUED = new Set(['layer', 'platform', ...ESTARGZ_VALUED, ...NYDUS_VALUED, ...CONVERT_VALUED]);
+const VALUED = new Set(['layer', 'platform', ...FORMAT_COMMANDS.flatMap((c) => c.valued), ...CONVERT_VALUED]);
 
 async function main(argv: string[]): Promise<number> {
   useNodeSha256();
@@ -57,8 +57,8 @@ async function main(argv: string[]): Promise<number> {
   const quiet = args.flags.has('quiet') || !process.stderr.isTTY;
   const ac = new AbortController();
   process.once('SIGINT', () => ac.abort());
-  if (cmd === 'estargz') return estargzCommand(args, ac.signal);
-  if (cmd === 'nydus') return nydusCommand(args, ac.signal);
+  const formatCommand = FORMAT_COMMANDS.find((c) => c.name === cmd);
+  if (formatCommand) return formatCommand.run(args, ac.signal);
   if (cmd === 'convert') return convertCommand(args, ac.signal, quiet ? undefined : progressLine());
   const spool = tempDirSpool();
   try {
@@ -66,8 +66,8 @@ async function main(argv: string[]): Promise<number> {
     const onProgress = quiet ? undefined : progressLine();
     const contentHash = cmd === 'ls' && args.flags.has('tsv') ? 'sha256' : cmd === 'inspect' && !args.flags.has('json') ? 'xxh128' : 'none';
     const img = await openImage(input, { platform, spool, signal: ac.signal, onProgress, contentHash });
-    // eStargz layers listed from their TOCs: nothing inflated (diffIDs left unchecked).
-    const estargzToc = args.flags.has('toc');
+    // Layers with a TOC listed from it: nothing inflated (diffIDs left unchecked).
+    const listFromIndex = args.flags.has('toc');
     const layerFlag = args.flags.get('layer');
     const layer = layerFlag === undefined ? undefined : Number(layerFlag);
     if (layer !== undefined && (!Number.isInteger(layer) || layer < 0 || layer >= img.layers.length)) {
@@ -75,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
     }
     switch (cmd) {
       case 'inspect': {
-        const r = await analyzeImage(img, { signal: ac.signal, onProgress, trees: false, contentHash, estargzToc });
+        const r = await analyzeImage(img, { signal: ac.signal, onProgress, trees: false, contentHash, listFromIndex });
         clearProgress(quiet);
         if (args.flags.has('json')) out(JSON.stringify(contractJson(r.report), null, 2));
         else if (args.flags.has('report')) out(JSON.stringify(r.report, null, 2));
@@ -89,8 +89,8 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'ls': {
         const tsv = args.flags.has('tsv');
-        // A Nydus image's blobs are not hashed whole for a listing (their bootstraps suffice).
-        const r = await analyzeImage(img, { signal: ac.signal, onProgress, contentHash, nydusDigests: false, estargzToc });
+        // Blobs read through image metadata (a Nydus image's) are not hashed whole for a listing.
+        const r = await analyzeImage(img, { signal: ac.signal, onProgress, contentHash, blobDigests: false, listFromIndex });
         clearProgress(quiet);
         if (tsv) { process.stdout.write(mergedTreeTsv(r.tree)); return 0; }
         const nodes = layer === undefined ? r.trees.merged : r.trees.layers[layer];
@@ -101,8 +101,8 @@ async function main(argv: string[]): Promise<number> {
       case 'cat': {
         const path = rest[0];
         if (!path) throw new UsageError('cat needs PATH');
-        // Nydus: only the bootstraps and the file's chunks are read (no whole-blob digest pass).
-        const r = await analyzeImage(img, { signal: ac.signal, onProgress, contentHash, nydusDigests: false, estargzToc });
+        // Through image metadata (Nydus): only it and the file's chunks are read (no whole-blob digest pass).
+        const r = await analyzeImage(img, { signal: ac.signal, onProgress, contentHash, blobDigests: false, listFromIndex });
         clearProgress(quiet);
         const want = path.replace(/^\/+/, '').replace(/\/+$/, '');
         const nodes = layer === undefined ? r.trees.merged : r.trees.layers[layer];

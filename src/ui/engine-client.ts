@@ -7,7 +7,7 @@ import type {
   EstargzTocView, EstargzVerifyResult, ExportInfo, FileChunk, FileRange, ImageRef, JobId, JobProgress,
   NydusBootstrapView, NydusCheckView, NydusFileView,
 } from '../worker/protocol.ts';
-import type { ConvertSettings } from '../core/convert/writers.ts';
+import type { ConvertSettings, TargetInfo } from '../core/formats/layer-format.ts';
 
 /** How long a cancelled job may take to stop by itself before its worker is terminated. */
 export const CANCEL_GRACE_MS = 1500;
@@ -82,6 +82,11 @@ export class EngineClient {
 
   convert(signal: AbortSignal, image: ImageRef, request: ConvertRequest, onProgress?: (p: ConvertProgress) => void): Promise<ConvertOutcome> {
     return this.#job(signal, onProgress as Progress | undefined, (api, job, cb) => api.convert(job, image, request, cb));
+  }
+
+  /** The formats the engine can write, with their options (core/formats/registry.ts targets). */
+  convertTargets(): Promise<TargetInfo[]> {
+    return this.#call((api) => api.convertTargets());
   }
 
   estimateConversion(image: ImageRef, settings: ConvertSettings): Promise<ConversionEstimate> {

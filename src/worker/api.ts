@@ -20,21 +20,19 @@ import { cancelJob, runJob } from './jobs.ts';
 import { progressSink, type ProgressSink } from './job-progress.ts';
 import type {
   AnalyzeOutcome, AnalyzeRequest, CacheListing, ConversionEstimate, ConvertOutcome, ConvertProgress, ConvertRequest, EngineInput,
-  EstargzTocView, EstargzVerifyResult, ExportInfo, FileChunk, FileRange, ImageRef, JobId, JobProgress,
-  NydusBootstrapView, NydusCheckView, NydusFileView,
+  ExportInfo, FileChunk, FileRange, ImageRef, JobId, JobProgress,
 } from './protocol.ts';
 import type { ImageReport } from '../core/analysis/report.ts';
-import type { ConvertSettings } from '../core/convert/writers.ts';
-import { openEstargz } from '../core/formats/estargz/reader.ts';
-import { TOC_DIGEST_ANNOTATION } from '../core/formats/estargz/types.ts';
-import { toLayerlabError } from '../core/errors.ts';
+import type { ConvertSettings, TargetInfo } from '../core/formats/layer-format.ts';
+import { targets } from '../core/formats/registry.ts';
 import type { BlobSpool } from '../core/store/blob-spool.ts';
 import { estimateConversion } from './convert/estimate.ts';
 import { EXPORTS_DIR, runConvert } from './convert/run-convert.ts';
 import { entriesOf, opfsRemove } from './cache/opfs.ts';
 import { sniffContent } from './sniff-content.ts';
-import { nydusBootstrapView, nydusCheckView, nydusFileView } from './nydus.ts';
-import { byteString } from '../core/analysis/tar-path.ts';
+import { estargzApi } from './formats/estargz/api.ts';
+import { nydusApi } from './formats/nydus/api.ts';
+import type { FormatWorkerContext } from './formats/format-context.ts';
 import { offloadedSha256 } from './hash-offload/offloaded-sha256.ts';
 
 /** Layer digests are hashed on the other core while this one decompresses and parses. */
@@ -124,81 +122,17 @@ export const api = {
     });
   },
 
+  /** The formats the engine can write, with their option specs (plain data for the dialog). */
+  convertTargets: (): TargetInfo[] => targets(),
+
   /** Estimated output size per layer for `settings`, from the analysis alone (nothing is read). */
   async estimateConversion(ref: ImageRef, settings: ConvertSettings): Promise<ConversionEstimate> {
     return estimateConversion(await reportOf(images.get(ref)), settings);
   },
 
-  /** An eStargz layer's footer and TOC (only the blob's tail is read). */
-  estargzToc(job: JobId, ref: ImageRef, layer: number, onProgress?: RemoteProgress): Promise<EstargzTocView> {
-    return withProgress(job, onProgress, async (signal, progress) => {
-      const blob = await layerBlob(ref, layer, signal, progress);
-      progress({ phase: 'layers', layer, layerDone: 0, layerTotal: 0, done: 0, total: 0, message: `reading the TOC of layer ${layer}` });
-      const reader = await openEstargz(blob.source, { signal }).catch((err) => {
-        throw toLayerlabError(err).withContext({ layer, layerDigest: blob.descriptor.digest || undefined, file: blob.path });
-      });
-      const expected = blob.descriptor.annotations?.[TOC_DIGEST_ANNOTATION];
-      return {
-        layer,
-        footer: reader.footer.kind,
-        tocOffset: reader.footer.tocOffset,
-        tocDigest: reader.tocDigest,
-        tocDigestCheck: !expected ? 'unchecked' : expected === reader.tocDigest ? 'ok' : 'mismatch',
-        tocBytes: reader.tocJson.length,
-        landmark: reader.landmark,
-        prioritized: [...reader.prioritized],
-        entries: [...reader.entries],
-        chunks: [...reader.chunks],
-      };
-    });
-  },
-
-  /** Fetches, decompresses and hashes every chunk of an eStargz layer from its own gzip member. */
-  verifyEstargz(job: JobId, ref: ImageRef, layer: number, onProgress?: RemoteProgress): Promise<EstargzVerifyResult> {
-    return withProgress(job, onProgress, async (signal, progress) => {
-      const t0 = Date.now();
-      const blob = await layerBlob(ref, layer, signal, progress);
-      const where = { layer, layerDigest: blob.descriptor.digest || undefined, file: blob.path };
-      try {
-        const reader = await openEstargz(blob.source, { signal, tocDigest: blob.descriptor.annotations?.[TOC_DIGEST_ANNOTATION] });
-        const r = await reader.verifyChunks({
-          signal,
-          onProgress: (p) => progress({ phase: 'layers', layer, layerDone: p.bytes, layerTotal: p.byteTotal, done: p.bytes, total: p.byteTotal,
-            message: `verified ${p.chunks} of ${p.chunkTotal} chunks` }),
-        });
-        return { layer, chunks: r.chunks, bytes: r.bytes, seconds: (Date.now() - t0) / 1000 };
-      } catch (err) {
-        throw toLayerlabError(err).withContext(where);
-      }
-    });
-  },
-
-  /** A Nydus bootstrap for the inspector: the image's (`'merged'`) or a blob layer's own. */
-  nydusBootstrap(job: JobId, ref: ImageRef, which: number | 'merged', onProgress?: RemoteProgress): Promise<NydusBootstrapView> {
-    return withProgress(job, onProgress, async (signal, progress) => {
-      const img = await openedImage(images.get(ref), signal, progress);
-      progress({ phase: 'open', layerDone: 0, layerTotal: 0, done: 0, total: 0, message: 'reading the bootstrap' });
-      return nydusBootstrapView(img, which, signal);
-    });
-  },
-
-  /** One file of a Nydus bootstrap: its inode and chunks (a CI array may be fetched for them). */
-  nydusFile(job: JobId, ref: ImageRef, which: number | 'merged', node: Pick<TreeNode, 'path' | 'rawPath'>, onProgress?: RemoteProgress): Promise<NydusFileView> {
-    return withProgress(job, onProgress, async (signal, progress) => {
-      const img = await openedImage(images.get(ref), signal, progress);
-      return nydusFileView(img, which, byteString(node.rawPath ?? new TextEncoder().encode(node.path)), signal);
-    });
-  },
-
-  /** `nydus-image check` and more over a bootstrap, with every chunk of the blobs at hand read and verified. */
-  nydusCheck(job: JobId, ref: ImageRef, which: number | 'merged', onProgress?: RemoteProgress): Promise<NydusCheckView> {
-    return withProgress(job, onProgress, async (signal, progress) => {
-      const img = await openedImage(images.get(ref), signal, progress);
-      const counted = countingImage(img, 'all', (done, total) =>
-        progress({ phase: 'layers', layerDone: done, layerTotal: total, done, total, message: `read ${mb(done)} of the blobs` }));
-      return nydusCheckView(counted, which, signal);
-    });
-  },
+  // Each format's inspector calls (src/worker/formats/<fmt>/api.ts).
+  ...estargzApi(formatContext()),
+  ...nydusApi(formatContext()),
 
   /** Converted archives kept in OPFS `exports/`. */
   async exportsList(): Promise<ExportInfo[]> {
@@ -287,6 +221,16 @@ async function reportOf(e: ImageEntry): Promise<ImageReport> {
   return (e.report = rec.report);
 }
 
+/** What a format's worker calls use of the worker (src/worker/formats/format-context.ts). */
+function formatContext(): FormatWorkerContext {
+  return {
+    withProgress,
+    image: (ref, signal, progress) => openedImage(images.get(ref), signal, progress),
+    layerBlob,
+    countingImage,
+  };
+}
+
 async function layerBlob(ref: ImageRef, layer: number, signal: AbortSignal, progress: ProgressSink) {
   const img = await openedImage(images.get(ref), signal, progress);
   const blob = img.layers[layer];
@@ -362,7 +306,7 @@ async function analyzeInput(input: EngineInput, request: AnalyzeRequest, signal:
     }
 
     // 4. Analyse.
-    const result = await analyzeImage(opened, { signal, onProgress: progress, digestHasher, estargzToc: true });
+    const result = await analyzeImage(opened, { signal, onProgress: progress, digestHasher, listFromIndex: true });
     copier?.finish();
     // A lone layer has no manifest or config: its own digest names it (empty if it was unreadable).
     const key = earlyKey ?? `layer:${result.report.layers[0]?.digest || id}`;
@@ -484,7 +428,7 @@ async function keptCopy(key: string) {
 async function treesOf(e: ImageEntry, signal: AbortSignal, progress: ProgressSink) {
   if (!e.trees) {
     const rec = await analyses.get(e.ref.key).catch(() => undefined);
-    e.trees = rec?.trees ?? (await analyzeImage(await openedImage(e, signal, progress), { signal, onProgress: progress, digestHasher, estargzToc: true })).trees;
+    e.trees = rec?.trees ?? (await analyzeImage(await openedImage(e, signal, progress), { signal, onProgress: progress, digestHasher, listFromIndex: true })).trees;
   }
   return e.trees;
 }

@@ -6,8 +6,8 @@ import type { OpenedImage } from '../core/image/opened-image.ts';
  * decompresses the layer from its start) can show progress without the engine knowing.
  */
 export function countingImage(img: OpenedImage, layer: number | 'all', onBytes: (done: number, total: number) => void): OpenedImage {
-  // Copies share the decoded Nydus bootstraps of the image they copy.
-  img.nydus ??= { bootstraps: new Map() };
+  // Copies share the format readers' state (decoded bootstraps, opened TOCs) of the image they copy.
+  img.readerState ??= new Map();
   const counted = img.layers.filter((l) => layer === 'all' || l.index === layer);
   const total = counted.reduce((s, l) => s + l.source.size, 0);
   const tally = { done: 0 };

@@ -7,7 +7,7 @@ import { openImage } from '../../src/core/image/open-image.ts';
 import { convertImage, finishOutput } from '../../src/core/convert/convert-image.ts';
 import { layoutSink } from '../../src/core/convert/layout-sink.ts';
 import { memoryDirectory } from '../../src/core/bytes/byte-sink.ts';
-import { zstdLayerWriter } from '../../src/core/convert/plain-writers.ts';
+import { zstdLayerWriter } from '../../src/core/formats/plain/writers.ts';
 import { memorySpool } from '../../src/core/store/blob-spool.ts';
 import { directoryFromPath } from '../../src/cli/node-sources.ts';
 import { LayerlabError } from '../../src/core/errors.ts';

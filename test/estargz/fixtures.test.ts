@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fromPath } from '../../src/cli/node-sources.ts';
 import { openEstargz } from '../../src/core/formats/estargz/reader.ts';
-import { detectLazyFormat } from '../../src/core/formats/detect.ts';
+import { detectLazyFormat } from './detect-lazy.ts';
 import { openImage } from '../../src/core/image/open-image.ts';
 import { analyzeImage } from '../../src/core/analysis/analyze-image.ts';
 import { SHARED, run } from '../helpers/cli.ts';

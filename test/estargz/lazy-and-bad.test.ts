@@ -5,7 +5,7 @@
 import { describe, it, expect } from 'vitest';
 import { fromBytes } from '../../src/core/bytes/memory-source.ts';
 import { openEstargz } from '../../src/core/formats/estargz/reader.ts';
-import { detectLazyFormat } from '../../src/core/formats/detect.ts';
+import { detectLazyFormat } from './detect-lazy.ts';
 import { LayerlabError } from '../../src/core/errors.ts';
 import { countingSource } from '../helpers/counting-source.ts';
 import { buildEstargz, footer, generatedFile, memoryFile } from './blob-builder.ts';

@@ -77,7 +77,7 @@ describe('nothing is inflated', () => {
     const src = countingSource(fromBytes(damaged, 'damaged.esgz'));
     const img = { kind: 'layer' as const, name: src.name, size: src.size, platforms: [], problems: [],
       layers: [{ index: 0, digestIsClaim: false, source: src, path: src.name, descriptor: { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: '', size: src.size } }] };
-    const r = await analyzeImage(img, { estargzToc: true, contentHash: 'sha256' });
+    const r = await analyzeImage(img, { listFromIndex: true, contentHash: 'sha256' });
     const l = r.report.layers[0];
     expect(l.error).toBeUndefined();
     // Every regular file of the TOC but the whiteout markers (`.wh.*`, counted as markers).

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fromBytes } from '../../src/core/bytes/memory-source.ts';
 import { decodeBootstrapV6 } from '../../src/core/formats/nydus/bootstrap-v6.ts';
-import { openLayerBlob, readEntry } from '../../src/core/formats/nydus/layer-blob.ts';
+import { openNydusLayerBlob, readEntry } from '../../src/core/formats/nydus/layer-blob.ts';
 import { parseBlobMetaFile, readBlobMeta } from '../../src/core/formats/nydus/blob-meta.ts';
 import { checkNydus } from '../../src/core/formats/nydus/check.ts';
 import { NydusReader } from '../../src/core/formats/nydus/reader.ts';
@@ -116,27 +116,27 @@ describe('bad per-layer TOC', () => {
   it('unknown TOC compression flags', async () => {
     const b = tocLayer();
     dv(b).setUint32(9010 + 128, 0x3, true); // blob.meta entry: none|zstd
-    await expect(openLayerBlob(fromBytes(b, 'layer'))).rejects.toMatchObject({ code: 'BAD_LAZY_FORMAT', message: expect.stringMatching(/compression flags 0x3/), context: { offset: 9010 + 128 } });
+    await expect(openNydusLayerBlob(fromBytes(b, 'layer'))).rejects.toMatchObject({ code: 'BAD_LAZY_FORMAT', message: expect.stringMatching(/compression flags 0x3/), context: { offset: 9010 + 128 } });
   });
 
   it('a TOC entry beyond the layer', async () => {
     const b = tocLayer();
     dv(b).setBigUint64(9010 + 3 * 128 + 56, 99_999n, true); // image.boot offset
-    await expect(openLayerBlob(fromBytes(b, 'layer'))).rejects.toMatchObject({ code: 'BAD_LAZY_FORMAT', message: expect.stringMatching(/beyond the 10034-byte layer/), context: { offset: 9010 + 3 * 128 } });
+    await expect(openNydusLayerBlob(fromBytes(b, 'layer'))).rejects.toMatchObject({ code: 'BAD_LAZY_FORMAT', message: expect.stringMatching(/beyond the 10034-byte layer/), context: { offset: 9010 + 3 * 128 } });
   });
 
   it('a TOC digest that does not match', async () => {
     const b = tocLayer();
     b[9010 + 3 * 128 + 24] ^= 1; // image.boot digest
-    const lb = await openLayerBlob(fromBytes(b, 'layer'));
+    const lb = await openNydusLayerBlob(fromBytes(b, 'layer'));
     await expect(readEntry(lb, 'image.boot')).rejects.toMatchObject({ code: 'DIGEST_MISMATCH', context: { offset: 7997 } });
   });
 
   it('a damaged tail header and a record size pointing before the start', async () => {
     const b = tocLayer();
     b[b.length - 512 + 3] ^= 0x20; // name changes, checksum no longer matches
-    await expect(openLayerBlob(fromBytes(b, 'layer'))).rejects.toMatchObject({ code: 'BAD_LAZY_FORMAT', context: { offset: 9522 } });
+    await expect(openNydusLayerBlob(fromBytes(b, 'layer'))).rejects.toMatchObject({ code: 'BAD_LAZY_FORMAT', context: { offset: 9522 } });
     const c = tocLayer().subarray(3000); // cut off the start: image.blob's size points before byte 0
-    await expect(openLayerBlob(fromBytes(c, 'layer'))).rejects.toMatchObject({ code: 'BAD_LAZY_FORMAT' });
+    await expect(openNydusLayerBlob(fromBytes(c, 'layer'))).rejects.toMatchObject({ code: 'BAD_LAZY_FORMAT' });
   });
 });

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fromPath } from '../../src/cli/node-sources.ts';
 import { openNydus, effectiveBlobId } from '../../src/core/formats/nydus/open-bootstrap.ts';
-import { openLayerBlob, readEntry, verifyToc, locateEntry } from '../../src/core/formats/nydus/layer-blob.ts';
+import { openNydusLayerBlob, readEntry, verifyToc, locateEntry } from '../../src/core/formats/nydus/layer-blob.ts';
 import { treeListingTsv } from '../../src/core/formats/nydus/listing.ts';
 import { NydusReader } from '../../src/core/formats/nydus/reader.ts';
 import { checkNydus } from '../../src/core/formats/nydus/check.ts';
@@ -60,7 +60,7 @@ describe('rafs-v6-2.2.boot + blob be7d77…', () => {
   });
 
   it('the separate blob: records by tail walk, TOC with the pre-2023 image.blob offset, CI array and digests', async () => {
-    const lb = await openLayerBlob(await fromPath(resolve(DF, BE7)));
+    const lb = await openNydusLayerBlob(await fromPath(resolve(DF, BE7)));
     expect(lb.records.map((r) => [r.name, r.offset, r.size])).toEqual([
       ['image.blob', 0, 7802], ['blob.meta', 8314, 4128], ['blob.digest', 12954, 64], ['rafs.blob.toc', 13530, 512],
     ]);
@@ -77,7 +77,7 @@ describe('rafs-v6-2.2.boot + blob be7d77…', () => {
 describe('per-layer nydus tar 2fa78cad… (spec §2.7)', () => {
   it('records, TOC entries and offsets as §2.7 states; image.boot extracted and decoded', async () => {
     const src = await fromPath(resolve(DF, TOC_2FA));
-    const lb = await openLayerBlob(src);
+    const lb = await openNydusLayerBlob(src);
     expect(lb.records.map((r) => [r.name, r.offset, r.size, r.headerOffset])).toEqual([
       ['image.blob', 0, 2829, 2829], ['blob.meta', 3341, 4144, 7485], ['image.boot', 7997, 501, 8498], ['rafs.blob.toc', 9010, 512, 9522],
     ]);
@@ -219,7 +219,7 @@ describe('synthetic fixtures (tree, sizes, contents only; README lists their xat
   }
 
   it('the per-layer image.boot equals the extracted copy next to it', async () => {
-    const lb = await openLayerBlob(await fromPath(resolve(SY, 'layer-5753151e416fe9c5d74adc1f59650dca5825b6904f8e942c41d6aa657e5b2523.nydus')));
+    const lb = await openNydusLayerBlob(await fromPath(resolve(SY, 'layer-5753151e416fe9c5d74adc1f59650dca5825b6904f8e942c41d6aa657e5b2523.nydus')));
     expect(await readEntry(lb, 'image.boot')).toEqual(new Uint8Array(readFileSync(resolve(SY, 'layer-5753151e416fe9c5d74adc1f59650dca5825b6904f8e942c41d6aa657e5b2523.image.boot'))));
   });
 });

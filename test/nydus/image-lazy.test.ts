@@ -72,7 +72,7 @@ describe('lazy reads from a big Nydus image', () => {
   it('open + analysis without the digest pass + one small read take < 1 % of the blob bytes', async () => {
     const src = countingSource(await fromPath(join(out, 'nydus.tar')));
     const img = await openImage({ kind: 'file', source: src });
-    const { trees, report } = await analyzeImage(img, { nydusDigests: false, contentHash: 'none' });
+    const { trees, report } = await analyzeImage(img, { blobDigests: false, contentHash: 'none' });
     expect(report.nydus?.input).toBe('image');
     expect(report.layers[0].lazyFormat).toBe('nydus');
     const node = trees.merged.find((n) => n.path === small)!;

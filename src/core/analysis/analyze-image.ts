@@ -1,20 +1,18 @@
 import { LayerlabError, checkAborted, toLayerlabError } from '../errors.ts';
 import type { LayerHasherFactory } from '../digest/digest.ts';
 import { throttleProgress, type LongOperation } from '../progress.ts';
-import type { LayerBlob, OpenedImage } from '../image/opened-image.ts';
-import { detectLazyFormat } from '../formats/detect.ts';
-import { TOC_DIGEST_ANNOTATION } from '../formats/estargz/types.ts';
+import type { OpenedImage } from '../image/opened-image.ts';
+import { detectLayer, formatById, imageReaderFor } from '../formats/registry.ts';
+import type { DetectedLayer } from '../formats/layer-format.ts';
 import { dockerArchiveLayerMediaType } from '../image/media-types.ts';
 import { configPlatform } from '../image/platform.ts';
 import type { DuplicateGroup, ImageReport, LayerReport, MergedStats, TreeNode } from './report.ts';
-import { scanLayer, type LayerScan } from './layer-scan.ts';
-import { MergedTree, byteOrder, type LayerChanges, type MergeNode } from './merged-tree.ts';
+import { scanLayer, type LayerScan } from '../layer/layer-scan.ts';
+import { MergedTree, byteOrder, type LayerChanges, type MergeNode } from '../layer/merged-tree.ts';
 import { createContentHasher, type ContentHashKind } from '../digest/content-hasher.ts';
 import { mapHistory, summarizeConfig } from './config-summary.ts';
 import { buildLayerTree, buildMergedTree } from './tree-nodes.ts';
-import { displayPath } from './tar-path.ts';
-import { NydusScanner, nydusLayout, nydusSummary, type LoadedBootstrap } from './nydus-image.ts';
-import { scanEstargzToc } from './estargz-scan.ts';
+import { displayPath } from '../tar/tar-path.ts';
 
 export interface AnalyzeOptions extends LongOperation {
   /** Per-file content hash for duplicates and change detection (default xxh128). */
@@ -24,16 +22,17 @@ export interface AnalyzeOptions extends LongOperation {
   /** Where layer digests are hashed (see ScanOptions.digestHasher). */
   digestHasher?: LayerHasherFactory;
   /**
-   * Nydus blob layers: hash each blob whole to check its digest (default true). `false` leaves
-   * the blobs unread (only their tails and bootstraps are fetched): `cat` of one file.
+   * Images read through their format's metadata (a Nydus image's bootstraps): hash each blob
+   * whole to check its digest (default true). `false` leaves the blobs unread (only their tails
+   * and bootstraps are fetched): `cat` of one file.
    */
-  nydusDigests?: boolean;
+  blobDigests?: boolean;
   /**
-   * eStargz layers: build their entries from the TOC (footer and TOC read, file data never
-   * inflated; ./estargz-scan.ts) instead of the tar. Their diffIDs are then left unchecked. The
-   * stored digest is still checked, by reading the blob as stored.
+   * Layers in a format with an index (an eStargz TOC) are listed from it — footer and index read,
+   * file data never inflated (LayerFormat.tree) — instead of from the tar. Their diffIDs are then
+   * left unchecked; the stored digest is still checked, by reading the blob as stored.
    */
-  estargzToc?: boolean;
+  listFromIndex?: boolean;
 }
 
 export interface AnalysisResult {
@@ -62,30 +61,34 @@ export async function analyzeImage(img: OpenedImage, o: AnalyzeOptions = {}): Pr
   const layers: LayerReport[] = [];
   const problems: LayerlabError[] = [...img.problems];
   let before = 0;
-  // A Nydus input: blob layers are read through their bootstraps, never as tars (./nydus-image.ts).
-  const nydus = nydusLayout(img);
-  const nydusScanner = nydus && new NydusScanner(img, { signal: o.signal, hasher, digests: o.nydusDigests, digestHasher: o.digestHasher });
-  const nydusBoots = new Map<number, LoadedBootstrap>();
+  // An image read through its format's metadata (a Nydus image: its bootstraps), not as tars.
+  const reader = imageReaderFor(img, { signal: o.signal, hasher, blobDigests: o.blobDigests, digestHasher: o.digestHasher });
 
   for (const layer of img.layers) {
     checkAborted(o.signal, { layer: layer.index });
     const onBytes = (n: number) => progress({ phase: 'layers', layer: layer.index, layerDone: n, layerTotal: layer.source.size, done: before + n, total });
-    const reuse = layer.prescan?.contentHash === (o.contentHash ?? 'xxh128') ? layer.prescan.scan : undefined;
-    let scan: LayerScan;
-    const viaBootstrap = nydusScanner && (nydus.blobLayers.includes(layer.index) || nydus.kind === 'bootstrap');
-    if (viaBootstrap) {
-      const r = await nydusScanner.scanLayer(layer, onBytes);
-      scan = r.scan;
-      if (r.loaded) nydusBoots.set(layer.index, r.loaded);
-    } else {
-      const fromToc = !reuse && o.estargzToc ? await scanEstargzToc(layer, { signal: o.signal, hasher, digestHasher: o.digestHasher, onBytes }) : undefined;
-      scan = reuse ?? fromToc ?? await scanLayer(layer, { signal: o.signal, hasher, digestHasher: o.digestHasher, onBytes });
+    const reuse = img.kind === 'layer' && img.prescan?.contentHash === (o.contentHash ?? 'xxh128') ? img.prescan.scan : undefined;
+    const claimed = !!reader?.claims(layer.index);
+    // What the layer is (format registry); a damaged lazy-format tail is a problem of the layer.
+    let detected: DetectedLayer | undefined;
+    let detectProblem: LayerlabError | undefined;
+    if (!layer.openError && !claimed) {
+      try {
+        detected = await detectLayer(layer, { signal: o.signal, image: img });
+      } catch (e) {
+        detectProblem = toLayerlabError(e, { file: layer.path, layer: layer.index, layerDigest: layer.descriptor.digest || undefined });
+        if (detectProblem.code === 'ABORTED') throw detectProblem;
+      }
     }
+    const format = detected && formatById(detected.format);
+    let scan = claimed ? await reader!.scanLayer(layer, onBytes) : undefined;
+    if (!scan && !reuse && o.listFromIndex && format?.tree) scan = await format.tree(layer, { signal: o.signal, hasher, digestHasher: o.digestHasher, onBytes });
+    scan ??= reuse ?? await scanLayer(layer, { signal: o.signal, hasher, digestHasher: o.digestHasher, onBytes });
     before += layer.source.size;
     scans.push(scan);
-    // The bootstrap layer of a Nydus image holds image/image.boot, not files of the image.
-    const isBootstrapLayer = nydus?.kind === 'image' && layer.index === nydus.bootstrapLayer;
-    changes.push((isBootstrapLayer ? new MergedTree() : tree).applyLayer(layer.index, scan));
+    // A layer of format metadata (a Nydus bootstrap layer holds image/image.boot) has no files of the image.
+    const metadataLayer = !!reader?.isMetadataLayer(layer.index);
+    changes.push((metadataLayer ? new MergedTree() : tree).applyLayer(layer.index, scan));
     problems.push(...scan.warnings);
 
     const d = layer.descriptor;
@@ -130,8 +133,13 @@ export async function analyzeImage(img: OpenedImage, o: AnalyzeOptions = {}): Pr
       problems.push(new LayerlabError('UNSUPPORTED', `layer ${layer.index} has ${scan.sparseEntries} GNU sparse member(s); their sizes are counted, their contents are not expanded`,
         { file: layer.path, layer: layer.index }));
     }
-    if (viaBootstrap) lr.lazyFormat = 'nydus';
-    if (!layer.openError && scan.format === 'gzip') problems.push(...await describeLazyFormat(layer, lr, o.signal));
+    if (claimed) lr.lazyFormat = reader!.format;
+    if (detected && format?.describe) {
+      const d = format.describe(detected, layer);
+      Object.assign(lr, d.report);
+      problems.push(...d.problems);
+    }
+    if (detectProblem) problems.push(detectProblem);
     if (scan.error) {
       lr.error = scan.error.toJSON();
       problems.push(scan.error);
@@ -140,27 +148,15 @@ export async function analyzeImage(img: OpenedImage, o: AnalyzeOptions = {}): Pr
   }
   progress({ phase: 'merge', layerDone: 0, layerTotal: 0, done: total, total });
 
-  // Nydus image: the merged tree is the image bootstrap's (what a Nydus mount shows); the OCI
-  // merge of the per-layer bootstraps (`tree` so far) still gives changes and waste.
+  // An image read through its format's metadata: the merged tree is what a mount of it shows
+  // (a Nydus image bootstrap's); the OCI merge of the layers (`tree` so far) still gives changes and waste.
   let shown = tree;
-  let nydusReport: ImageReport['nydus'];
-  if (nydus && nydusScanner) {
-    try {
-      let merged = nydusBoots.get(nydus.bootstrapLayer);
-      if (nydus.kind === 'image') {
-        const m = await nydusScanner.scanMerged(nydus.bootstrapLayer);
-        merged = m.loaded;
-        shown = new MergedTree();
-        shown.applyLayer(nydus.bootstrapLayer, m.scan);
-        problems.push(...compareNydusMerge(tree, shown, img.layers[nydus.bootstrapLayer].path));
-      }
-      const perLayer = new Map([...nydusBoots].filter(([l]) => nydus.blobLayers.includes(l)));
-      if (merged) nydusReport = nydusSummary(nydus, merged, perLayer, merged.boot.size);
-    } catch (e) {
-      const err = toLayerlabError(e, { file: img.layers[nydus.bootstrapLayer]?.path, layer: nydus.bootstrapLayer });
-      if (err.code === 'ABORTED') throw err;
-      problems.push(err);
-    }
+  let formatReport: Record<string, unknown> | undefined;
+  if (reader) {
+    const r = await reader.finish(tree);
+    if (r.shown) shown = r.shown;
+    formatReport = r.report;
+    problems.push(...r.problems);
   }
 
   // Reachable copies: those a file or hard link node of the final tree shows (corpus README, wastedBytes).
@@ -180,11 +176,11 @@ export async function analyzeImage(img: OpenedImage, o: AnalyzeOptions = {}): Pr
       for (const e of s.entries) if (e.kind === 'file' && !visible.has(e)) layers[i].wastedBytes += e.size;
     });
   } else {
-    // Visible copies are those of the OCI merge of the per-layer bootstraps; the bootstrap layer's own files are not the image's.
+    // Visible copies are those of the OCI merge of the layers; a metadata layer's own files are not the image's.
     const seen = new Set<object>();
     for (const [, node] of tree.walk()) if (node.copy) seen.add(node.copy.entry);
     scans.forEach((s, i) => {
-      if (i === nydus?.bootstrapLayer) return;
+      if (reader?.isMetadataLayer(i)) return;
       for (const e of s.entries) if (e.kind === 'file' && !seen.has(e)) layers[i].wastedBytes += e.size;
     });
   }
@@ -199,7 +195,7 @@ export async function analyzeImage(img: OpenedImage, o: AnalyzeOptions = {}): Pr
   }
   const trees = o.trees === false ? { merged: [], layers: [] }
     : { merged: buildMergedTree(shown), layers: scans.map((s, i) => buildLayerTree(i, s, changes[i])) };
-  if (nydus && o.trees !== false) markNydusTrees(trees, nydus, tree, shown, nydusBoots);
+  if (o.trees !== false) reader?.markTrees?.(trees, tree, shown);
   const report: ImageReport = {
     schema: 1,
     source: { name: img.name, kind: img.kind, size: img.size },
@@ -220,79 +216,9 @@ export async function analyzeImage(img: OpenedImage, o: AnalyzeOptions = {}): Pr
     wastedBytes,
     problems: problems.map((p) => p.toJSON()),
   };
-  if (nydusReport) report.nydus = nydusReport;
+  if (formatReport) Object.assign(report, formatReport);
   progress({ phase: 'done', layerDone: 0, layerTotal: 0, done: total, total });
   return { report, trees, tree: shown, scans };
-}
-
-/**
- * Nydus trees: file bytes are read through a bootstrap (`content.bootstrap`), not at a tar
- * offset. Merged nodes come from the image bootstrap; the layer that made each one (and what it
- * replaced) is taken from the OCI merge of the per-layer bootstraps.
- */
-function markNydusTrees(trees: AnalysisResult['trees'], nydus: NonNullable<ReturnType<typeof nydusLayout>>, oci: MergedTree, shown: MergedTree,
-  boots: Map<number, LoadedBootstrap>): void {
-  const readable = (layer: number) => nydus.kind !== 'bootstrap' && (layer === nydus.bootstrapLayer || boots.has(layer));
-  const mark = (nodes: TreeNode[], bootLayer: number) => {
-    for (const t of nodes) {
-      if (!t.content) continue;
-      if (!readable(bootLayer)) { delete t.content; continue; }
-      t.content = { layer: t.layer, dataOffset: 0, size: t.content.size, bootstrap: bootLayer };
-      delete t.dataOffset;
-      delete t.headerOffset;
-    }
-  };
-  if (shown !== oci) {
-    const byPath = new Map<string, MergeNode>();
-    for (const [key, node] of oci.walk()) byPath.set(displayKey(key), node);
-    for (const t of trees.merged) {
-      const n = byPath.get(t.path);
-      if (!n) continue;
-      t.layer = n.layer;
-      if (n.implicit) t.implicit = true;
-      if (n.overrides?.length) { t.overrides = n.overrides.filter((l) => l >= 0); t.change = 'modified'; } else { delete t.overrides; t.change = 'added'; }
-    }
-    mark(trees.merged, nydus.bootstrapLayer);
-  } else {
-    mark(trees.merged, nydus.bootstrapLayer);
-  }
-  for (const l of nydus.blobLayers) if (trees.layers[l]) mark(trees.layers[l], l);
-}
-
-/** The image bootstrap against the OCI merge of the per-layer bootstraps (spec §8.4 merged-image checks). */
-function compareNydusMerge(oci: MergedTree, shown: MergedTree, file: string): LayerlabError[] {
-  const a = new Map<string, string>(), b = new Map<string, string>();
-  for (const [k, n] of oci.walk()) a.set(k, n.kind);
-  for (const [k, n] of shown.walk()) b.set(k, n.kind);
-  const diff: string[] = [];
-  for (const [k, kind] of b) if (a.get(k) !== kind && kind !== 'hardlink' && a.get(k) !== 'hardlink') diff.push(`${displayKey(k)} (${a.has(k) ? `${a.get(k)} → ${kind}` : 'only in the bootstrap'})`);
-  for (const k of a.keys()) if (!b.has(k)) diff.push(`${displayKey(k)} (missing from the bootstrap)`);
-  if (!diff.length) return [];
-  return [new LayerlabError('BAD_LAZY_FORMAT', `the Nydus bootstrap's tree differs from the OCI merge of the layers' own bootstraps in ${diff.length} path(s): ${diff.slice(0, 5).join(', ')}${diff.length > 5 ? ', …' : ''}`, { file })];
-}
-
-/**
- * Sets `lazyFormat` / `estargz` from the blob's tail (footer + TOC only: the stream was read once
- * by the scan) and checks the TOC against the layer's annotation. A damaged eStargz tail is a
- * problem of the layer, not a failure of the analysis.
- */
-async function describeLazyFormat(layer: LayerBlob, lr: LayerReport, signal?: AbortSignal): Promise<LayerlabError[]> {
-  const ctx = { file: layer.path, layer: layer.index, layerDigest: lr.digest || undefined };
-  const expectedTocDigest = layer.descriptor.annotations?.[TOC_DIGEST_ANNOTATION];
-  try {
-    const found = await detectLazyFormat(layer.source, { expectedTocDigest, signal });
-    if (!found) return [];
-    const { format, ...estargz } = found;
-    lr.lazyFormat = format;
-    lr.estargz = estargz;
-    if (estargz.tocDigestCheck !== 'mismatch') return [];
-    return [new LayerlabError('DIGEST_MISMATCH', `layer ${layer.index} eStargz TOC digest mismatch: the annotation says ${expectedTocDigest}, the TOC is ${estargz.tocDigest}`,
-      { ...ctx, offset: estargz.tocOffset, offsetSpace: 'compressed' })];
-  } catch (e) {
-    const err = toLayerlabError(e, ctx);
-    if (err.code === 'ABORTED') throw err;
-    return [err];
-  }
 }
 
 function countMerged(m: MergedStats, n: MergeNode): void {

@@ -1,7 +1,7 @@
 import type { TreeNode } from './report.ts';
-import type { LayerScan, ScannedEntry } from './layer-scan.ts';
-import { byteOrder, type LayerChanges, type MergedTree, type MergeNode } from './merged-tree.ts';
-import { byteStringBytes, displayPath, splitParent } from './tar-path.ts';
+import type { LayerScan, ScannedEntry } from '../layer/layer-scan.ts';
+import { byteOrder, type LayerChanges, type MergedTree, type MergeNode } from '../layer/merged-tree.ts';
+import { byteStringBytes, displayPath, splitParent } from '../tar/tar-path.ts';
 import { xattrValueText } from '../bytes/hex.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { MergedTree } from './merged-tree.ts';
+import type { MergedTree } from '../layer/merged-tree.ts';
 
 /**
  * The merged tree as the corpus' `expect-tree.tsv` (../shared/tools/corpus/README.md, "Tree TSV"):

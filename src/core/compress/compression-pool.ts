@@ -1,13 +1,14 @@
 /**
- * Compression off the calling thread: independent gzip members (eStargz) and zstd frames (Nydus,
- * zstd:chunked) compressed by a pool of workers, so a converter can keep every core busy while it
- * parses, hashes and writes in order.
+ * Compression off the calling thread: independent units (gzip members, zstd frames, content-
+ * addressed chunks) compressed by a pool of workers, so a chunked writer can keep every core busy
+ * while it parses, hashes and writes in order. A pool takes jobs described as data
+ * (CompressionJob), not one method per format.
  *
  * One implementation of each codec: every pool slot runs `compressRequest` below over the shared
  * encoders (gzipWhole; the libzstd wasm call createZstdEncoder makes). The same input
  * therefore gives the same bytes whether it was compressed inline, in a browser Worker or in a
- * Node worker thread. Nydus chunks are digested there too (`chunk`), so the calling thread only
- * parses, places and hashes the output stream.
+ * Node worker thread. Content-addressed chunks are digested there too (`chunk`), so the calling
+ * thread only parses, places and hashes the output stream.
  *
  * Ownership: a pool may transfer the buffers of `parts` to another thread. Callers hand them over
  * and must not read or write them afterwards (the eStargz writer assembles each member into a
@@ -24,21 +25,42 @@ export interface CompressionPool {
   /** Number of jobs that really run at once (1 for the inline pool). */
   readonly size: number;
   /**
-   * One complete gzip member (RFC 1952) of the concatenated parts, with the header Go's
-   * `gzip.Writer` writes: no name, MTIME 0, XFL 2 at level 9 / 4 at level 1 / 0 otherwise, OS 255.
-   * Deflate by fflate, or by the platform's zlib for large level-6 members (gzipMemberBytes).
+   * Runs one job over `data` (which the pool may transfer to another thread: the caller gives it
+   * up). Every slot runs `runCompressionJob`, so the bytes do not depend on where the job ran.
    */
-  gzipMember(parts: Uint8Array[], level: number): Promise<Uint8Array>;
-  /** One complete zstd frame (with its content size) of `data`. */
-  zstdFrame(data: Uint8Array, level: number): Promise<Uint8Array>;
+  run(data: Uint8Array, job: CompressionJob): Promise<CompressedUnit>;
+  /** Ends the workers; pending jobs fail with ABORTED. Idempotent. */
+  close(): void;
+}
+
+/**
+ * One unit of work, described as data so it can cross to a worker. A chunked writer names the
+ * unit its format stores (a gzip member, a zstd frame, a content-addressed chunk); the pool
+ * knows no format.
+ */
+export type CompressionJob =
+  /**
+   * One complete gzip member (RFC 1952) with the header Go's `gzip.Writer` writes: no name,
+   * MTIME 0, XFL 2 at level 9 / 4 at level 1 / 0 otherwise, OS 255. Deflate by fflate, or by the
+   * platform's zlib for large level-6 members (gzipMemberBytes).
+   */
+  | { kind: 'gzip-member'; level: number }
+  /** One complete zstd frame with its content size. */
+  | { kind: 'zstd-frame'; level: number }
   /**
    * A content-addressed chunk (Nydus, spec nydus.md §3.1–3.3): the digest of `data` and the bytes
    * to store — compressed when that is smaller, else `data` itself (given back, as it may have
-   * crossed to a worker). Digest and compression both run off the calling thread.
+   * crossed to a worker).
    */
-  chunk(data: Uint8Array, job: ChunkJob): Promise<StoredChunk>;
-  /** Ends the workers; pending jobs fail with ABORTED. Idempotent. */
-  close(): void;
+  | ({ kind: 'chunk' } & ChunkJob);
+
+/** What a job gives back. */
+export interface CompressedUnit {
+  data: Uint8Array;
+  /** `chunk`: bare hex digest of the uncompressed chunk. */
+  digest?: string;
+  /** `chunk`: whether `data` is compressed. */
+  compressed?: boolean;
 }
 
 /** How one chunk is digested and stored. */
@@ -58,13 +80,10 @@ export interface StoredChunk {
 }
 
 /** A job as it crosses to a worker. */
-export type CompressionRequest =
-  | { id: number; kind: 'gzip'; data: Uint8Array; level: number }
-  | { id: number; kind: 'zstd'; data: Uint8Array; level: number }
-  | { id: number; kind: 'chunk'; data: Uint8Array; job: ChunkJob };
+export interface CompressionRequest { id: number; data: Uint8Array; job: CompressionJob }
 
 export type CompressionResponse =
-  | { id: number; ok: true; data: Uint8Array; digest?: string; compressed?: boolean }
+  | ({ id: number; ok: true } & CompressedUnit)
   | { id: number; ok: false; error: SerializedError };
 
 /** Concatenates parts into one buffer of its own (one part that owns its whole buffer is kept). */
@@ -150,15 +169,20 @@ export async function storeChunk(data: Uint8Array, job: ChunkJob): Promise<Store
   return z.length < data.length ? { digest, data: z, compressed: true } : { digest, data, compressed: false };
 }
 
+/** One job, here: what every pool slot runs (shared by the inline pool and the worker entries). */
+export async function runCompressionJob(data: Uint8Array, job: CompressionJob): Promise<CompressedUnit> {
+  switch (job.kind) {
+    case 'gzip-member': return { data: await gzipMemberBytes(data, job.level) };
+    case 'zstd-frame': return { data: await zstdFrameAsync(data, job.level) };
+    case 'chunk': return storeChunk(data, job);
+    default: throw new LayerlabError('INTERNAL', `unknown compression job ${JSON.stringify((job as { kind: unknown }).kind)}`);
+  }
+}
+
 /** What a pool slot does with one request (shared by the browser and Node worker entries). */
 export async function compressRequest(req: CompressionRequest): Promise<CompressionResponse> {
   try {
-    if (req.kind === 'chunk') {
-      const c = await storeChunk(req.data, req.job);
-      return { id: req.id, ok: true, data: c.data, digest: c.digest, compressed: c.compressed };
-    }
-    const data = req.kind === 'gzip' ? await gzipMemberBytes(req.data, req.level) : await zstdFrameAsync(req.data, req.level);
-    return { id: req.id, ok: true, data };
+    return { id: req.id, ok: true, ...await runCompressionJob(req.data, req.job) };
   } catch (e) {
     return { id: req.id, ok: false, error: toLayerlabError(e).toJSON() };
   }
@@ -172,17 +196,9 @@ export function inlineCompressionPool(): CompressionPool {
   };
   return {
     size: 1,
-    async gzipMember(parts, level) {
+    async run(data, job) {
       check();
-      return gzipMemberBytes(joinParts(parts), level);
-    },
-    async zstdFrame(data, level) {
-      check();
-      return zstdFrameAsync(data, level);
-    },
-    async chunk(data, job) {
-      check();
-      return storeChunk(data, job);
+      return runCompressionJob(data, job);
     },
     close() {
       closed = true;
@@ -199,8 +215,6 @@ export interface PoolWorkerPort {
   /** Told whether the worker has jobs (Node: ref it only then, so an idle pool never keeps a process alive). */
   active?(busy: boolean): void;
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** Jobs queued per slot, so a slot never waits for a round trip between two jobs. */
 const PER_SLOT = 2;
@@ -267,23 +281,17 @@ export function workerCompressionPool(size: number, spawn: (slot: number) => Poo
     }
   };
 
-  const submit = (req: DistributiveOmit<CompressionRequest, 'id'>) => new Promise<Done>((resolve, reject) => {
+  const submit = (data: Uint8Array, job: CompressionJob) => new Promise<Done>((resolve, reject) => {
     if (failure !== undefined) return reject(failure);
-    queue.push({ req: { ...req, id: nextId++ } as CompressionRequest, resolve, reject });
+    queue.push({ req: { id: nextId++, data, job }, resolve, reject });
     pump();
   });
 
   return {
     size: n,
-    async gzipMember(parts, level) {
-      return (await submit({ kind: 'gzip', data: joinParts(parts), level })).data;
-    },
-    async zstdFrame(data, level) {
-      return (await submit({ kind: 'zstd', data, level })).data;
-    },
-    async chunk(data, job) {
-      const r = await submit({ kind: 'chunk', data, job });
-      return { digest: r.digest!, data: r.data, compressed: r.compressed! };
+    async run(data, job) {
+      const { data: out, digest, compressed } = await submit(data, job);
+      return job.kind === 'chunk' ? { data: out, digest, compressed } : { data: out };
     },
     close() {
       if (failure === undefined) fail(new LayerlabError('ABORTED', 'the compression pool was closed'));

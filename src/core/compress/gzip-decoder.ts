@@ -3,7 +3,7 @@ import { LayerlabError, isAbort, type ErrorContext } from '../errors.ts';
 import { ChunkCursor } from './chunk-cursor.ts';
 import { GzipMemberReader } from './gzip-member-reader.ts';
 import { nativeGunzipSupport, type NativeGunzipSupport } from './native-gunzip.ts';
-import type { DecompressOptions } from './decompress.ts';
+import type { DecompressOptions } from './decompress-options.ts';
 
 /**
  * Compressed bytes kept for a restart when no `reopen` is given: enough for the first member of

@@ -5,7 +5,7 @@ import { LayerlabError, type ErrorContext } from '../errors.ts';
 import { ChunkCursor } from './chunk-cursor.ts';
 import { ZstdFrameSplitter, type ZstdFrameEnd, type ZstdFrameInfo } from './zstd-frames.ts';
 import { loadZstdWasm, type ZstdWasm } from './zstd-wasm.ts';
-import type { DecompressOptions } from './decompress.ts';
+import type { DecompressOptions } from './decompress-options.ts';
 
 /**
  * Frames that state a content size up to this go to the wasm decoder in one call. The wasm

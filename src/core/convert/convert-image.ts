@@ -1,23 +1,21 @@
 import type { ByteSink } from '../bytes/byte-sink.ts';
-import { decompress } from '../compress/decompress.ts';
-import { detectCompression, type Compression } from '../compress/sniff.ts';
+import type { Compression } from '../compress/sniff.ts';
 import type { Digest } from '../digest/digest.ts';
 import { createSha256 } from '../digest/sha256.ts';
 import { eventLoopTurns } from '../event-loop-turn.ts';
 import { LayerlabError, checkAborted, toLayerlabError } from '../errors.ts';
-import { detectLazyFormat } from '../formats/detect.ts';
-import { TOC_DIGEST_ANNOTATION } from '../formats/estargz/types.ts';
+import { detectLayer, encodingAnnotations, formatById, metadataLayerFormat } from '../formats/registry.ts';
 import { blobPath } from '../image/json-blob.ts';
 import { MediaType } from '../image/media-types.ts';
-import type { LayerBlob, OpenedImage } from '../image/opened-image.ts';
+import type { OpenedImage } from '../image/opened-image.ts';
+import type { LayerBlob } from '../layer/layer.ts';
 import type { Descriptor, ImageConfig, ImageIndex, ImageManifest, Platform } from '../image/types.ts';
 import type { LongOperation } from '../progress.ts';
 import type { BlobSpool } from '../store/blob-spool.ts';
 import type { ImageSink } from './image-sink.ts';
 import { encodeJson } from './image-sink.ts';
-import type { LayerFormatWriter, SourceLayer, WrittenLayer } from './layer-writer.ts';
-import { isNydusBlobLayer, isNydusBootstrapLayer, NYDUS_BOOTSTRAP_HISTORY } from '../formats/nydus/build/image.ts';
-import { unpackNydusLayer } from '../formats/nydus/unpack.ts';
+import type { LayerFormatWriter, SourceLayer, WrittenLayer } from '../formats/layer-format.ts';
+import { uncompressed } from '../layer/layer.ts';
 import { sourceDigest } from '../digest/source-digest.ts';
 import type { ByteSource } from '../bytes/byte-source.ts';
 
@@ -42,12 +40,13 @@ export interface ConvertImageOptions extends LongOperation {
 /** What happened to one layer. */
 export interface LayerConversion {
   index: number;
-  /** 'added': a layer the target adds, with no source layer (the Nydus bootstrap layer). */
+  /** 'added': a layer the target adds, with no source layer (a format's metadata layer: Nydus's bootstrap layer). */
   action: 'converted' | 'kept' | 'added';
   /** Why a layer was kept as it was ("already gzip"). */
   reason?: string;
   /** Absent for an added layer. */
-  from?: { digest: Digest; size: number; mediaType: string; compression: Compression; lazy?: 'estargz' };
+  /** `lazy`: the source layer's lazy-pull format (a registry format id), when it had one. */
+  from?: { digest: Digest; size: number; mediaType: string; compression: Compression; lazy?: string };
   to: Descriptor;
   diffId: Digest;
   summary?: string;
@@ -67,19 +66,6 @@ export interface ConvertedManifest {
   repoTags?: string[];
 }
 
-/** Layer annotations that describe one encoding of a layer and must not outlive a conversion. */
-const ENCODING_ANNOTATIONS = [
-  TOC_DIGEST_ANNOTATION,
-  'io.containers.estargz.uncompressed-size',
-  'io.github.containers.zstd-chunked.manifest-checksum',
-  'io.github.containers.zstd-chunked.manifest-position',
-  'io.github.containers.zstd-chunked.tarsplit-position',
-  'containerd.io/snapshot/nydus-blob',
-  'containerd.io/snapshot/nydus-bootstrap',
-  'containerd.io/snapshot/nydus-blob-ids',
-  'containerd.io/snapshot/nydus-ref',
-  'containerd.io/uncompressed',
-];
 
 /**
  * Converts one opened image's layers with `writer` and writes the blobs (layers, config,
@@ -93,12 +79,11 @@ const ENCODING_ANNOTATIONS = [
  */
 export async function convertImage(img: OpenedImage, sink: ImageSink, o: ConvertImageOptions): Promise<ConvertedManifest> {
   if (img.kind === 'layer') throw new LayerlabError('UNSUPPORTED', 'a lone layer blob has no manifest; convert it with convertLayerBlob', { file: img.name });
-  // A Nydus image (its last layer is the bootstrap layer, spec §6.5) converts back per blob
-  // layer; the bootstrap layer and its history entry go (§7.2).
-  const nydusSource = img.layers.some((l) => isNydusBootstrapLayer(l.descriptor));
-  if (nydusSource && o.writer.target === 'nydus') throw new LayerlabError('UNSUPPORTED', 'the image already is a Nydus image', { file: img.name });
-  const sourceLayers = nydusSource ? img.layers.filter((l) => !isNydusBootstrapLayer(l.descriptor)) : img.layers;
-  const lowerBlobs = (id: string) => img.layers.find((l) => l.descriptor.digest === `sha256:${id}`)?.source;
+  // An image in a format with image-level metadata layers (Nydus's bootstrap layer, spec nydus.md
+  // §6.5) converts back per file-carrying layer; the metadata layers and their history go (§7.2).
+  const metaFormat = img.layers.map((l) => metadataLayerFormat(l.descriptor)).find((f) => f);
+  if (metaFormat && metaFormat.id === o.writer.target) throw new LayerlabError('UNSUPPORTED', `the image already is a ${metaFormat.label} image`, { file: img.name });
+  const sourceLayers = metaFormat ? img.layers.filter((l) => !metaFormat.image!.isMetadataLayer(l.descriptor)) : img.layers;
   const total = sourceLayers.reduce((n, l) => n + l.source.size, 0);
   let doneBefore = 0;
   const results: { index: number; srcDesc: Descriptor; from?: LayerConversion['from']; written: WrittenLayer; out: { digest: Digest; size: number }; action: LayerConversion['action']; reason?: string; seconds: number }[] = [];
@@ -109,17 +94,17 @@ export async function convertImage(img: OpenedImage, sink: ImageSink, o: Convert
       message: `layer ${layer.index + 1} of ${sourceLayers.length}`,
     });
     const t0 = Date.now();
-    const src = await describeSource(layer, o.signal);
-    const reason = o.writer.alreadyDone(src);
+    const src = await describeSource(layer, o.signal, img);
+    const reason = keptBecause(src, o.writer);
     if (reason) {
       const digest = await copyKept(layer, sink, o.signal, report);
       const diffId = layer.expectedDiffId ?? '';
-      // A kept eStargz layer must still say where its TOC is (docker-archive sources carry no annotations).
-      const annotations = { ...src.descriptor.annotations, ...(src.estargz ? { [TOC_DIGEST_ANNOTATION]: src.estargz.tocDigest } : {}) };
+      // A kept lazy layer must still say where its index is (docker-archive sources carry no annotations).
+      const annotations = { ...src.descriptor.annotations, ...src.detected.keepAnnotations };
       results.push({ index: layer.index, srcDesc: layer.descriptor, from: fromOf(src, digest), out: { digest, size: layer.source.size }, action: 'kept', reason, seconds: (Date.now() - t0) / 1000,
         written: { compression: src.compression, diffId, annotations } });
     } else {
-      const { written, out, storedDigest } = await convertLayer(layer, src, o, report, async (digest, content) => sink.addBlob(digest, content, o.signal), undefined, lowerBlobs);
+      const { written, out, storedDigest } = await convertLayer(layer, src, o, report, async (digest, content) => sink.addBlob(digest, content, o.signal), undefined, img);
       results.push({ index: layer.index, srcDesc: layer.descriptor, from: fromOf(src, storedDigest), out, written, action: 'converted', seconds: (Date.now() - t0) / 1000 });
     }
     doneBefore += layer.source.size;
@@ -156,8 +141,7 @@ export async function convertImage(img: OpenedImage, sink: ImageSink, o: Convert
   }
 
   const diffIds = layers.map((l) => l.diffId);
-  const config = await writeConfig(img, diffIds, sink, o.signal, additions?.history,
-    nydusSource ? (h) => h.comment === NYDUS_BOOTSTRAP_HISTORY.comment && h.created_by === NYDUS_BOOTSTRAP_HISTORY.created_by : undefined);
+  const config = await writeConfig(img, diffIds, sink, o.signal, additions?.history, metaFormat?.image!.isOwnHistory);
   const manifest: ImageManifest = {
     schemaVersion: 2,
     mediaType: style === 'docker' ? MediaType.dockerManifest : MediaType.ociManifest,
@@ -188,11 +172,11 @@ export async function convertLayerBlob(img: OpenedImage, out: ByteSink, o: Omit<
   if (img.kind !== 'layer' || !layer) throw new LayerlabError('INTERNAL', 'convertLayerBlob needs a lone layer');
   const t0 = Date.now();
   try {
-    const src = await describeSource(layer, o.signal);
-    const reason = o.writer.alreadyDone(src);
+    const src = await describeSource(layer, o.signal, img);
+    const reason = keptBecause(src, o.writer);
     if (reason) throw new LayerlabError('UNSUPPORTED', `nothing to convert: the layer is ${reason.replace(/^already /, 'already ')}`, { file: layer.path });
     const report = (n: number) => o.onProgress?.({ phase: 'layers', layer: 0, layerDone: n, layerTotal: layer.source.size, done: n, total: layer.source.size });
-    const { written, storedDigest, out: blob } = await convertLayer(layer, src, o, report, undefined, out);
+    const { written, storedDigest, out: blob } = await convertLayer(layer, src, o, report, undefined, out, img);
     await out.close();
     return { index: 0, action: 'converted', from: fromOf(src, storedDigest),
       to: { mediaType: written.mediaType ?? layerMediaType('oci', src.descriptor.mediaType, written.compression), digest: blob.digest, size: blob.size, annotations: written.annotations },
@@ -203,76 +187,64 @@ export async function convertLayerBlob(img: OpenedImage, out: ByteSink, o: Omit<
   }
 }
 
-/** What the writer is told about a source layer: its real compression and whether it is eStargz. */
-export async function describeSource(layer: LayerBlob, signal?: AbortSignal): Promise<SourceLayer> {
-  // A Nydus blob layer is an uncompressed tar whose first bytes are chunk data (often zstd
-  // frames): its media type, not a sniff, says what it is.
-  if (isNydusBlobLayer(layer.descriptor)) return { index: layer.index, descriptor: layer.descriptor, compression: 'none', path: layer.path, nydus: true };
-  const head = await layer.source.read(0, Math.min(8, layer.source.size), signal);
-  const compression = detectCompression(head);
-  const src: SourceLayer = { index: layer.index, descriptor: layer.descriptor, compression, path: layer.path };
-  if (compression === 'gzip') {
-    try {
-      const lazy = await detectLazyFormat(layer.source, { expectedTocDigest: layer.descriptor.annotations?.[TOC_DIGEST_ANNOTATION], signal });
-      if (lazy) src.estargz = { tocOffset: lazy.tocOffset, tocDigest: lazy.tocDigest };
-    } catch (e) {
-      throw toLayerlabError(e).withContext({ layer: layer.index, layerDigest: layer.descriptor.digest || undefined, file: layer.path });
-    }
-  }
-  return src;
+/** What the writer is told about a source layer: what the format registry finds it to be. */
+export async function describeSource(layer: LayerBlob, signal?: AbortSignal, image?: OpenedImage): Promise<SourceLayer> {
+  const detected = await detectLayer(layer, { signal, image });
+  return { index: layer.index, descriptor: layer.descriptor, compression: detected.compression, detected, path: layer.path };
+}
+
+/** Why a layer needs no work: it already is in the target format (and the target keeps such layers). */
+function keptBecause(src: SourceLayer, writer: LayerFormatWriter): string | undefined {
+  const format = formatById(src.detected.format);
+  if (src.detected.format !== writer.target || !format || format.target?.keepsOwnLayers === false) return undefined;
+  return `already ${format.lazy ? format.label : format.id}`;
 }
 
 async function convertLayer(layer: LayerBlob, src: SourceLayer, o: Omit<ConvertImageOptions, 'spool' | 'mediaTypes'> & { spool?: BlobSpool },
-  report: (n: number) => void, add: ((digest: Digest, content: ByteSource) => Promise<void>) | undefined, direct?: ByteSink,
-  lowerBlobs?: (id: string) => ByteSource | undefined) {
+  report: (n: number) => void, add: ((digest: Digest, content: ByteSource) => Promise<void>) | undefined, direct: ByteSink | undefined,
+  image: OpenedImage) {
   const where = { layer: layer.index, layerDigest: layer.descriptor.digest || undefined, file: layer.path };
   const stored = await createSha256();
-  // The diffID of a tar that is not the stored stream itself (eStargz minus its TOC, an unpacked
-  // Nydus layer) cannot be compared with the config's.
+  const format = formatById(src.detected.format);
+  // The layer's tar is the format's own (a Nydus blob unpacked from its bootstrap), or the stored
+  // bytes decompressed up to `tarEnd` (an eStargz blob's stream before its TOC).
+  const ownTar = format?.tar;
+  const tarEnd = ownTar ? 0 : src.detected.tarEnd;
+  // The diffID of a tar that is not the stored stream itself cannot be compared with the config's.
   const known = layer.digestIsClaim && !!layer.expectedDiffId && o.verifiedDiffIds?.get(layer.descriptor.digest) === layer.expectedDiffId;
-  const tarHash = src.estargz || src.nydus || known ? undefined : await createSha256();
-  let storedRead = 0;
+  const tarHash = tarEnd !== undefined || known ? undefined : await createSha256();
   const turn = eventLoopTurns();
   let firstPassDone = false;
   let passes = 0;
-  // What of the stored bytes is compressed tar: all of it, an eStargz's stream before its TOC, or
-  // nothing for a Nydus layer (its tar comes from its own bootstrap and chunks).
-  const prefixEnd = src.nydus ? 0 : src.estargz ? src.estargz.tocOffset : layer.source.size;
-  // The stored bytes up to prefixEnd. The first pass reads them all, to the end, hashing them for
-  // the stored digest; later passes stop at prefixEnd.
-  async function* storedBytes(first: boolean): AsyncGenerator<Uint8Array> {
-    let at = 0;
-    for await (const c of layer.source.stream({ signal: o.signal, chunkSize: 1 << 20 })) {
-      checkAborted(o.signal, { ...where, offset: at, offsetSpace: 'compressed' });
-      if (first) { stored.update(c); storedRead += c.length; report(storedRead); }
-      const start = at;
-      at += c.length;
-      if (start < prefixEnd) yield at <= prefixEnd ? c : c.subarray(0, prefixEnd - start);
-      else if (!first) break;
-    }
-    if (first) firstPassDone = true;
-  }
   const tar = () => {
+    // The first pass reads the stored bytes to their end, hashing them for the stored digest;
+    // later passes stop where the tar ends.
     const first = passes++ === 0;
-    if (src.nydus) {
-      return (async function* () {
-        if (first) for await (const _ of storedBytes(true)) { /* digest only: prefixEnd is 0 */ }
-        for await (const c of unpackNydusLayer(layer.source, { lowerBlobs, signal: o.signal, file: layer.path, layer: layer.index })) {
-          yield c;
-          await turn();
-        }
-      })();
-    }
-    const out = decompress(storedBytes(first), src.compression, { signal: o.signal, file: layer.path,
-      reopen: src.compression === 'gzip' ? () => layer.source.stream({ end: prefixEnd, signal: o.signal }) : undefined });
+    const onStored = first ? (c: Uint8Array, done: number) => { stored.update(c); report(done); } : undefined;
     // The first pass also hashes the tar for the diffID, when the tar is the whole stored stream.
     const hash = first ? tarHash : undefined;
     return (async function* () {
-      for await (const c of out) {
-        hash?.update(c);
-        yield c;
-        await turn(); // lets a cancel in (event-loop-turn.ts)
+      if (ownTar) {
+        if (first) {
+          let done = 0;
+          for await (const c of layer.source.stream({ signal: o.signal, chunkSize: 1 << 20 })) {
+            checkAborted(o.signal, { ...where, offset: done, offsetSpace: 'compressed' });
+            stored.update(c); done += c.length; report(done);
+          }
+        }
+        for await (const c of ownTar(layer, { image, signal: o.signal })) {
+          yield c;
+          await turn(); // lets a cancel in (event-loop-turn.ts)
+        }
+      } else {
+        const { chunks } = await uncompressed(layer, { signal: o.signal, compression: src.compression, end: tarEnd, onStored, readToEnd: first, chunkSize: 1 << 20 });
+        for await (const c of chunks) {
+          hash?.update(c);
+          yield c;
+          await turn(); // lets a cancel in (event-loop-turn.ts)
+        }
       }
+      if (first) firstPassDone = true;
     })();
   };
 
@@ -377,12 +349,14 @@ export function layerMediaType(style: ManifestStyle, source: string | undefined,
 
 function withoutEncodingAnnotations(a: Record<string, string> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(a ?? {})) if (!ENCODING_ANNOTATIONS.includes(k)) out[k] = v;
+  const drop = encodingAnnotations();
+  for (const [k, v] of Object.entries(a ?? {})) if (!drop.has(k)) out[k] = v;
   return out;
 }
 
 function fromOf(src: SourceLayer, digest: Digest): LayerConversion['from'] {
-  return { digest, size: src.descriptor.size, mediaType: src.descriptor.mediaType, compression: src.compression, ...(src.estargz ? { lazy: 'estargz' as const } : {}) };
+  const lazy = formatById(src.detected.format)?.lazy ? src.detected.format : undefined;
+  return { digest, size: src.descriptor.size, mediaType: src.descriptor.mediaType, compression: src.compression, ...(lazy ? { lazy } : {}) };
 }
 
 function platformOf(cfg: ImageConfig | undefined): Platform | undefined {

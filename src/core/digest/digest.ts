@@ -25,3 +25,6 @@ export interface OffloadedHasher {
 
 /** Makes the two streaming hashers of a layer scan (stored digest, diffID). */
 export type LayerHasherFactory = () => Promise<OffloadedHasher>;
+
+/** The outcome of checking a digest against a claim: no claim to check against is `unchecked`. */
+export type Verification = 'ok' | 'mismatch' | 'unchecked';

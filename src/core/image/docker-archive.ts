@@ -4,7 +4,8 @@ import { normalizeRelative } from '../bytes/directory-source.ts';
 import { LayerlabError } from '../errors.ts';
 import { sha256Digest } from '../digest/sha256.ts';
 import { fromBytes } from '../bytes/memory-source.ts';
-import type { OpenedImage, LayerBlob } from './opened-image.ts';
+import type { OpenedImage } from './opened-image.ts';
+import type { LayerBlob } from '../layer/layer.ts';
 import type { ImageConfig } from './types.ts';
 import { readJsonSource } from './json-blob.ts';
 

@@ -18,7 +18,6 @@ export const MediaType = {
   dockerLayer: 'application/vnd.docker.image.rootfs.diff.tar',
   dockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
   dockerForeignLayerGzip: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
-  nydusBlob: 'application/vnd.oci.image.layer.nydus.blob.v1',
 } as const;
 
 export function isIndexMediaType(mt: string | undefined): boolean {
@@ -32,9 +31,10 @@ export function isManifestMediaType(mt: string | undefined): boolean {
 const LAYER_TYPES = new Set<string>([
   MediaType.ociLayer, MediaType.ociLayerGzip, MediaType.ociLayerZstd,
   MediaType.ociLayerNondistributable, MediaType.ociLayerNondistributableGzip, MediaType.ociLayerNondistributableZstd,
-  MediaType.dockerLayer, MediaType.dockerLayerGzip, MediaType.dockerForeignLayerGzip, MediaType.nydusBlob,
+  MediaType.dockerLayer, MediaType.dockerLayerGzip, MediaType.dockerForeignLayerGzip,
 ]);
 
+/** The OCI and Docker layer media types (a format's own, like Nydus blobs, are in its folder: formats/registry.ts isFormatMediaType). */
 export function isKnownLayerMediaType(mt: string | undefined): boolean {
   return mt !== undefined && LAYER_TYPES.has(mt);
 }

@@ -1,9 +1,10 @@
 import type { DirectorySource } from '../bytes/directory-source.ts';
 import { LayerlabError } from '../errors.ts';
-import type { PlatformOption } from '../analysis/report.ts';
+import type { PlatformOption } from './types.ts';
 import type { OpenedImage } from './opened-image.ts';
 import type { Descriptor, ImageConfig, ImageIndex, ImageManifest } from './types.ts';
 import { MediaType, isIndexMediaType, isKnownLayerMediaType, isManifestMediaType } from './media-types.ts';
+import { isFormatMediaType } from '../formats/registry.ts';
 import { fromBytes } from '../bytes/memory-source.ts';
 import { blobPath, checkDescriptor, openBlob, readJsonBlob, readJsonSource } from './json-blob.ts';
 import { chooseManifest, formatPlatform } from './platform.ts';
@@ -84,7 +85,7 @@ export async function openOciLayout(dir: DirectorySource, o: { platform?: string
   for (let i = 0; i < manifest.layers.length; i++) {
     const d = checkDescriptor(manifest.layers[i], `manifest layer ${i}`, manifestName);
     const base = { index: i, descriptor: d, digestIsClaim: true, expectedDiffId: diffIds?.[i] };
-    if (!isKnownLayerMediaType(d.mediaType)) {
+    if (!isKnownLayerMediaType(d.mediaType) && !isFormatMediaType(d.mediaType)) {
       // The bytes decide how the layer is read; an unknown type is worth saying, not fatal.
       problems.push(new LayerlabError('UNKNOWN_MEDIA_TYPE', `layer ${i} has media type ${d.mediaType ?? '(none)'}, which is not an OCI or Docker layer type; reading it by its content`,
         { file: manifestName, layer: i, layerDigest: d.digest }));

@@ -9,9 +9,10 @@ import type { OpenedImage } from './opened-image.ts';
 import { archiveDirectory, listArchive, type ArchiveListing } from './archive-directory.ts';
 import { openOciLayout } from './oci-layout.ts';
 import { openDockerArchive } from './docker-archive.ts';
-import { MediaType, loneLayerMediaType } from './media-types.ts';
+import { loneLayerMediaType } from './media-types.ts';
+import { sniffLoneInput } from '../formats/registry.ts';
 import { normalizeRelative } from '../bytes/directory-source.ts';
-import { scanLayer, type LayerScan } from '../analysis/layer-scan.ts';
+import { scanLayer, type LayerScan } from '../layer/layer-scan.ts';
 import { createContentHasher, type ContentHashKind } from '../digest/content-hasher.ts';
 
 export type ImageInput =
@@ -47,8 +48,14 @@ export async function openImage(input: ImageInput, o: OpenOptions = {}): Promise
   if (src.size === 0) throw new LayerlabError('UNKNOWN_FORMAT', 'the file is empty', { file: src.name, offset: 0 });
   const head = await src.read(0, Math.min(src.size, 2048), o.signal);
   const tail = await src.read(Math.max(0, src.size - 512), Math.min(src.size, 512), o.signal);
-  const nydus = sniffNydus(head, tail);
-  if (nydus) return openLoneNydus(src, nydus);
+  // A format's own artifact that is not a tar (a Nydus bootstrap) must not be read as one.
+  const lone = sniffLoneInput(head, tail);
+  if (lone) {
+    const img = openLayerBlob(src);
+    img.loneInput = { format: lone.format, kind: lone.kind };
+    img.layers[0].descriptor.mediaType = lone.mediaType;
+    return img;
+  }
   const compression = detectCompression(head);
   if (compression === 'none') rejectKnownNonTar(head, src.name);
 
@@ -97,7 +104,7 @@ export async function openImage(input: ImageInput, o: OpenOptions = {}): Promise
     return damaged(await openDockerArchive(dir, { ...o, size: src.size }));
   }
   const img = openLayerBlob(src, compression);
-  if (prescan) img.layers[0].prescan = { scan: prescan, contentHash: o.contentHash ?? 'xxh128' };
+  if (prescan) img.prescan = { scan: prescan, contentHash: o.contentHash ?? 'xxh128' };
   return img;
 }
 
@@ -110,28 +117,6 @@ export function openLayerBlob(src: ByteSource, compression = 'none' as ReturnTyp
       descriptor: { mediaType: loneLayerMediaType(compression), digest: '', size: src.size },
     }],
   };
-}
-
-/**
- * Nydus artifacts are not tars (../shared/spec/nydus.md): a RAFS v6 bootstrap is an EROFS image
- * (superblock magic 0xE0F5E1E2 at 1024, §4.2) whose first 1024 bytes are zero — which a tar
- * reader would take for an empty archive; a v5 bootstrap starts with "RAFS" (0x52414653); a
- * per-layer Nydus blob puts each tar header *after* its data (§2.2), so only its last 512 bytes
- * are a header (`rafs.blob.toc`, `image.boot`, …). They open as one pseudo-layer that the
- * analysis reads through its bootstrap (core/analysis/nydus-image.ts), never as a tar.
- */
-function sniffNydus(head: Uint8Array, tail: Uint8Array): 'bootstrap' | 'layer-blob' | undefined {
-  const u32 = (b: Uint8Array, at: number) => (b.length >= at + 4 ? (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0 : -1);
-  if (u32(head, 1024) === 0xe0f5e1e2 || u32(head, 0) === 0x52414653) return 'bootstrap';
-  if (tail.length === 512 && tail[156] === 0x30 && /^(rafs\.blob\.toc|image\.boot|blob\.meta|blob\.digest|image\.blob)\0/.test(String.fromCharCode(...tail.subarray(0, 20)))) return 'layer-blob';
-  return undefined;
-}
-
-function openLoneNydus(src: ByteSource, what: 'bootstrap' | 'layer-blob'): OpenedImage {
-  const img = openLayerBlob(src);
-  img.nydusInput = what;
-  img.layers[0].descriptor.mediaType = what === 'layer-blob' ? MediaType.nydusBlob : 'application/octet-stream';
-  return img;
 }
 
 /** Clear words for common wrong inputs instead of a tar checksum error. */

@@ -66,3 +66,13 @@ export interface HistoryEntry {
   comment?: string;
   empty_layer?: boolean;
 }
+
+/** What the user opened: a `docker save` archive, an OCI layout folder or archive, or one layer blob. */
+export type SourceKind = 'docker-archive' | 'oci-layout' | 'oci-archive' | 'layer';
+
+/** One platform an index offers. */
+export interface PlatformOption {
+  platform: string;
+  digest: string;
+  mediaType: string;
+}

@@ -3,8 +3,11 @@
  * back to the same place: `#source=sample&view=files&layer=merged&path=app/hello.sh`.
  * `#sample` alone is accepted too (the README's `npm start` link).
  */
-export type View = 'overview' | 'layers' | 'files' | 'waste' | 'nydus' | 'cache';
-export const VIEWS: View[] = ['overview', 'layers', 'files', 'waste', 'nydus', 'cache'];
+import { FORMAT_VIEWS } from '../formats/format-views.ts';
+
+/** The app's own views, and those formats add (an inspector of their own: ../formats/format-views.ts). */
+export type View = 'overview' | 'layers' | 'files' | 'waste' | 'cache' | (string & {});
+export const VIEWS: View[] = ['overview', 'layers', 'files', 'waste', ...FORMAT_VIEWS.map((v) => v.id), 'cache'];
 
 export type RouteSource =
   | { kind: 'sample' }

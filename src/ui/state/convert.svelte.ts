@@ -1,4 +1,4 @@
-import type { ConvertSettings } from '../../core/convert/writers.ts';
+import type { ConvertSettings } from '../../core/formats/layer-format.ts';
 import type { ConvertOutcome, ConvertProgress, ConvertRequest, ImageRef } from '../../worker/protocol.ts';
 import { toEngineError, type EngineError } from '../engine-client.ts';
 import { engine } from './engine.ts';

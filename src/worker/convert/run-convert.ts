@@ -1,12 +1,10 @@
 /// <reference lib="webworker" />
 import { archiveSink } from '../../core/convert/archive-sink.ts';
-import { convertImage, finishOutput, type ConvertedManifest } from '../../core/convert/convert-image.ts';
+import { runConversion } from '../../core/convert/run-conversion.ts';
 import type { ImageSink } from '../../core/convert/image-sink.ts';
 import { layoutSink } from '../../core/convert/layout-sink.ts';
-import { createLayerWriter } from '../../core/convert/writers.ts';
 import { LayerlabError } from '../../core/errors.ts';
 import type { OpenedImage } from '../../core/image/opened-image.ts';
-import type { Progress } from '../../core/progress.ts';
 import type { BlobSpool } from '../../core/store/blob-spool.ts';
 import { opfsDir } from '../cache/opfs.ts';
 import type { OpfsSpool } from '../cache/opfs-spool.ts';
@@ -32,42 +30,26 @@ export interface ConvertSource {
 }
 
 /**
- * One conversion in the worker, as the CLI's `convert` does it (src/cli/convert-command.ts):
- * open, convert each platform's layers through the spool into the output, write the index last;
- * on any error or cancel, abort the output so nothing half-written stays, and always release the
- * spool.
+ * One conversion in the worker: the output (an OPFS archive or a picked folder) and the spool are
+ * the worker's; the conversion itself is the one driver the CLI uses too
+ * (core/convert/run-conversion.ts). On any error or cancel the output is aborted so nothing
+ * half-written stays, and the spool is always released.
  */
 export async function runConvert(src: ConvertSource, req: ConvertRequest, signal: AbortSignal, progress: ProgressSink): Promise<ConvertOutcome> {
   const t0 = Date.now();
   const { settings, layout, output } = req;
   if (output.kind === 'opfs' && layout === 'oci-layout') throw new LayerlabError('UNSUPPORTED', 'an OCI layout is a folder: pick one to write it into');
   if (output.kind === 'directory' && layout === 'oci-archive') throw new LayerlabError('UNSUPPORTED', 'an OCI archive is one file: download it instead of writing a folder');
-  // eStargz and Nydus compress chunks on the other cores (nested workers); closed at the end.
-  const pool = settings.target === 'estargz' || settings.target === 'nydus' ? browserCompressionPool() : undefined;
-  try {
-    return await convertWith(src, req, signal, progress, await createLayerWriter(settings, { pool }), t0);
-  } finally {
-    pool?.close();
-  }
-}
-
-async function convertWith(src: ConvertSource, req: ConvertRequest, signal: AbortSignal, progress: ProgressSink,
-  writer: Awaited<ReturnType<typeof createLayerWriter>>, t0: number): Promise<ConvertOutcome> {
-  const { settings, layout, output } = req;
   progress({ phase: 'open', layerDone: 0, layerTotal: 0, done: 0, total: 0, message: 'preparing the conversion' });
   const first = await src.opened();
   if (first.kind === 'layer') throw new LayerlabError('UNSUPPORTED', 'a lone layer blob has no manifest to convert; the CLI converts one (layerlab convert)', { file: first.name });
-  const platforms = req.allPlatforms && first.platforms.length > 1 ? first.platforms.map((p) => p.platform) : undefined;
-  if (platforms && layout === 'docker-archive') {
-    throw new LayerlabError('UNSUPPORTED', `a docker-archive holds one platform; this index has ${platforms.length}: convert one, or write an OCI archive`);
-  }
 
   const spool = await src.spool();
-  let sink: ImageSink | undefined;
   let abortDir: (() => Promise<void>) | undefined;
   let archive: ReturnType<typeof opfsFileSink> | undefined;
   const fileName = exportName(src.name, settings.target);
   try {
+    let sink: ImageSink;
     if (output.kind === 'opfs') {
       const exportsDir = await opfsDir(EXPORTS_DIR);
       const partDir = spool.dir;
@@ -79,22 +61,14 @@ async function convertWith(src: ConvertSource, req: ConvertRequest, signal: Abor
       abortDir = dir.abortAll;
       sink = layoutSink(dir, layout as 'oci-layout' | 'docker-archive');
     }
-    const manifests: ConvertedManifest[] = [];
-    const count = platforms?.length ?? 1;
-    const run = async (img: OpenedImage, platform: string | undefined, i: number) => {
-      const onProgress = (p: Progress) => progress({ ...p, platform, platformIndex: i, platformCount: count } as ConvertProgress);
-      manifests.push(await convertImage(img, sink!, { writer, spool, signal, onProgress, mediaTypes: req.mediaTypes, verifiedDiffIds: src.verifiedDiffIds }));
-    };
-    if (!platforms) await run(first, undefined, 0);
-    else {
-      for (const [i, p] of platforms.entries()) {
-        signal.throwIfAborted();
-        progress({ phase: 'open', layerDone: 0, layerTotal: 0, done: 0, total: 0, message: `opening ${p}`, platform: p, platformIndex: i, platformCount: count } as ConvertProgress);
-        const img = await src.openPlatform(p, spool);
-        try { await run(img, p, i); } finally { await img.close?.(); }
-      }
-    }
-    await finishOutput(sink, manifests, signal);
+    // The one conversion driver (core/convert/run-conversion.ts), as the CLI's convert uses it;
+    // chunked targets compress on the other cores (nested workers).
+    const { manifests } = await runConversion({
+      settings, image: first, sink, spool, signal, mediaTypes: req.mediaTypes, verifiedDiffIds: src.verifiedDiffIds,
+      allPlatforms: req.allPlatforms, openPlatform: (p) => src.openPlatform(p, spool),
+      pool: () => browserCompressionPool(),
+      onProgress: (p) => progress(p as ConvertProgress),
+    });
     const outcome: ConvertOutcome = {
       target: settings.target,
       layout,
@@ -119,7 +93,6 @@ async function convertWith(src: ConvertSource, req: ConvertRequest, signal: Abor
     }
     return outcome;
   } catch (e) {
-    await sink?.abort().catch(() => {});
     await archive?.abort().catch(() => {});
     await abortDir?.().catch(() => {});
     throw e;

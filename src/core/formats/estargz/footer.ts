@@ -1,6 +1,6 @@
 import type { ByteSource } from '../../bytes/byte-source.ts';
 import { LayerlabError } from '../../errors.ts';
-import { ESTARGZ_FOOTER, FOOTER_MAGIC, LEGACY_FOOTER, type Footer } from './types.ts';
+import { ESTARGZ_FOOTER, FOOTER_MAGIC, FOOTER_TRAILER, LEGACY_FOOTER, type Footer } from './types.ts';
 
 /** Bytes to read from the end of a blob to find either footer. */
 export const FOOTER_TAIL = ESTARGZ_FOOTER.size;
@@ -69,4 +69,14 @@ function le16(b: Uint8Array, at: number): number {
 
 function ascii(b: Uint8Array, at: number, length: number): string {
   return String.fromCharCode(...b.subarray(at, at + length));
+}
+
+/** The 51-byte eStargz footer (spec §5.1). */
+export function footerBytes(tocOffset: number): Uint8Array {
+  const f = new Uint8Array(ESTARGZ_FOOTER.size);
+  f.set([0x1f, 0x8b, 0x08, 0x04, 0, 0, 0, 0, 0, 0xff, ESTARGZ_FOOTER.xlen, 0, 0x53, 0x47, ESTARGZ_FOOTER.subfieldLen, 0]);
+  const text = tocOffset.toString(16).padStart(16, '0') + FOOTER_MAGIC;
+  for (let i = 0; i < text.length; i++) f[ESTARGZ_FOOTER.hexAt + i] = text.charCodeAt(i);
+  f.set(FOOTER_TRAILER, ESTARGZ_FOOTER.trailerAt);
+  return f;
 }

@@ -1,13 +1,14 @@
 /**
  * The compressed side of the eStargz writer (spec §2): uncompressed bytes go into the "open"
- * gzip member; closing it hands the member to the compression pool; finished members reach the
+ * member; closing it hands the member to the compression pool as its compressor's job; finished members reach the
  * sink strictly in order. Compressed offsets are only known once earlier members are compressed,
  * so the writer records member *indexes* and resolves them to offsets at the end (`offsetOf`).
  *
  * Memory: the open member (≤ `memberCap` bytes, views of the input) plus at most `maxInFlight`
  * members being compressed and not yet written.
  */
-import type { CompressionPool } from '../../compress/compression-pool.ts';
+import type { CompressionJob, CompressionPool } from '../../compress/compression-pool.ts';
+import type { MemberCompressor } from './member-compressor.ts';
 import { joinParts } from '../../compress/compression-pool.ts';
 import { sha256Digest } from '../../digest/sha256.ts';
 import type { Digest, StreamHasher } from '../../digest/digest.ts';
@@ -36,15 +37,21 @@ export class MemberStream {
   /** The open member compressed by trialSize(), valid while its fill is unchanged. */
   private trial: { fill: number; member: Uint8Array } | undefined;
 
+  private readonly job: CompressionJob;
+
   constructor(
     private readonly pool: CompressionPool,
-    private readonly level: number,
+    /** What a member is (gzip today; zstd for the zstd variant). */
+    readonly compressor: MemberCompressor,
+    level: number,
     private readonly sink: (chunk: Uint8Array) => void | Promise<void>,
     readonly diffId: StreamHasher,
     /** Past this many uncompressed bytes a member is closed before more *non-data* bytes go in. */
     private readonly memberCap: number,
     private readonly maxInFlight: number,
-  ) {}
+  ) {
+    this.job = compressor.job(level);
+  }
 
   /** Index of the open member, or of the one the next write will open. */
   get memberIndex(): number {
@@ -116,7 +123,7 @@ export class MemberStream {
     // A single input view that was reused as is belongs to the input: give the pool a copy.
     const own = parts.length === 1 && data === parts[0] ? data.slice() : data;
     this.submitted++;
-    const p = trial ? Promise.resolve(trial) : this.pool.gzipMember([own], this.level);
+    const p = trial ? Promise.resolve(trial) : this.compressMember(own);
     p.catch(() => {}); // awaited in order by drain(); avoid an unhandled rejection meanwhile
     this.inFlight.push(p);
     while (this.inFlight.length >= this.maxInFlight) await this.drainOne();
@@ -131,7 +138,7 @@ export class MemberStream {
     if (!this.open) return 0;
     const data = joinParts(this.parts);
     this.parts = [data];
-    const member = await this.pool.gzipMember([data.slice()], this.level);
+    const member = await this.compressMember(data.slice());
     this.trial = { fill: this.fill, member };
     return member.length;
   }
@@ -171,7 +178,11 @@ export class MemberStream {
 
   /** Compresses one member through the pool (the TOC member). */
   compress(data: Uint8Array): Promise<Uint8Array> {
-    return this.pool.gzipMember([data], this.level);
+    return this.compressMember(data);
+  }
+
+  private async compressMember(data: Uint8Array): Promise<Uint8Array> {
+    return (await this.pool.run(data, this.job)).data;
   }
 
   /** Lets in-flight jobs settle without writing them (after a failure). */

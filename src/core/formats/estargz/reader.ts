@@ -3,7 +3,7 @@ import { decompress } from '../../compress/decompress.ts';
 import { sha256Digest } from '../../digest/sha256.ts';
 import type { Digest } from '../../digest/digest.ts';
 import { LayerlabError, checkAborted, type ErrorContext } from '../../errors.ts';
-import type { Verification } from '../../analysis/report.ts';
+import type { Verification } from '../../digest/digest.ts';
 import { readFooter } from './footer.ts';
 import { inMember } from './member-error.ts';
 import { readToc, type TocLimits, type TocRead } from './toc.ts';

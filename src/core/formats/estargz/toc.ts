@@ -4,7 +4,7 @@ import { sha256Digest, parseDigest } from '../../digest/sha256.ts';
 import type { Digest } from '../../digest/digest.ts';
 import { LayerlabError, type ErrorContext } from '../../errors.ts';
 import { TarParser } from '../../tar/tar-parser.ts';
-import type { Verification } from '../../analysis/report.ts';
+import type { Verification } from '../../digest/digest.ts';
 import { inMember } from './member-error.ts';
 import { TOC_TAR_NAME, type Footer, type Toc, type TocEntry, type TocEntryType } from './types.ts';
 

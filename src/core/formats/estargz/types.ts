@@ -1,3 +1,4 @@
+import type { Verification } from '../../digest/digest.ts';
 /**
  * eStargz as data: the footer layouts and the TOC JSON, as ../shared/spec/estargz.md states them
  * (stargz-snapshotter `estargz/types.go` is the model: the spec in code). Offsets are in the
@@ -114,3 +115,22 @@ export interface Toc {
 
 /** Which landmark the TOC has (spec §6): it decides what a snapshotter prefetches. */
 export type Landmark = 'prefetch' | 'no-prefetch' | 'none';
+
+/** What the analysis reports of an eStargz layer (LayerReport.estargz): its footer and TOC, read from the tail. */
+export interface EstargzSummary {
+  /** 51-byte eStargz footer, or the 47-byte legacy stargz one (no chunk digests). */
+  footer: FooterKind;
+  /** sha256 of the TOC JSON as stored. */
+  tocDigest: string;
+  /** Compressed offset of the TOC member. */
+  tocOffset: number;
+  /** TOC entries, `chunk` entries included. */
+  entries: number;
+  /** Data chunks, each in its own gzip member with its own digest. */
+  chunks: number;
+  /** Entries before `.prefetch.landmark`, names as stored. */
+  prioritized: string[];
+  landmark: Landmark;
+  /** Against the layer's `containerd.io/snapshot/stargz/toc.digest` annotation. */
+  tocDigestCheck: Verification;
+}

@@ -1,4 +1,4 @@
-import { LayerlabError, checkAborted, type ErrorContext } from '../../errors.ts';
+import { checkAborted, type ErrorContext } from '../../errors.ts';
 import { byteString } from '../../bytes/byte-string.ts';
 import { compressorAt } from './blob-meta.ts';
 import { LeView } from './le-view.ts';

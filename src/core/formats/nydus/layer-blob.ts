@@ -52,7 +52,7 @@ export async function looksLikeLayerBlob(src: ByteSource, signal?: AbortSignal):
  * Walks the stream from its tail and reads its TOC. Throws BAD_LAZY_FORMAT (with the offset) when
  * a header is not a valid tar header, a size points before the start, or the TOC is malformed.
  */
-export async function openLayerBlob(src: ByteSource, o: { signal?: AbortSignal; context?: ErrorContext } = {}): Promise<NydusLayerBlob> {
+export async function openNydusLayerBlob(src: ByteSource, o: { signal?: AbortSignal; context?: ErrorContext } = {}): Promise<NydusLayerBlob> {
   const ctx: ErrorContext = { file: src.name, ...o.context };
   const records = await walkRecords(src, ctx, o.signal);
   const notes: string[] = [];

@@ -8,7 +8,7 @@ import { parseBlobMetaFile, type BlobMeta } from './blob-meta.ts';
 import { decodeBootstrapV5, isRafsV5 } from './bootstrap-v5.ts';
 import { decodeBootstrapV6, isRafsV6 } from './bootstrap-v6.ts';
 import { concatBytes } from '../../bytes/concat.ts';
-import { looksLikeLayerBlob, openLayerBlob, readEntry, type NydusLayerBlob } from './layer-blob.ts';
+import { looksLikeLayerBlob, openNydusLayerBlob, readEntry, type NydusLayerBlob } from './layer-blob.ts';
 import { RECORD, type Bootstrap } from './types.ts';
 
 /** A decoded bootstrap plus the findings nydus would tolerate. */
@@ -48,7 +48,7 @@ export async function openNydus(src: ByteSource, o: { signal?: AbortSignal } = {
   }
   if (detectCompression(head) === 'gzip') return openBootstrapLayer(src, o.signal);
   if (await looksLikeLayerBlob(src, o.signal)) {
-    const layerBlob = await openLayerBlob(src, { signal: o.signal });
+    const layerBlob = await openNydusLayerBlob(src, { signal: o.signal });
     const boot = await readEntry(layerBlob, RECORD.boot, o.signal);
     const bootstrap = decodeBootstrap(boot, { ...ctx, entry: RECORD.boot }, o.signal);
     const h = await createSha256();

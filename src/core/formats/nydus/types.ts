@@ -22,6 +22,12 @@ export const RECORD = {
   toc: 'rafs.blob.toc',
 } as const;
 
+/** Media type of a per-layer nydus blob (nydus-snapshotter `MediaTypeNydusBlob`, §6.5). */
+export const NYDUS_BLOB_MEDIA_TYPE = 'application/vnd.oci.image.layer.nydus.blob.v1';
+
+/** Magic numbers a lone bootstrap is recognised by: EROFS at 1024 (§4.2), RAFS v5 at 0 (§4.6). */
+export const BOOTSTRAP_MAGIC = { erofsAt: 1024, erofs: 0xe0f5e1e2, rafsV5At: 0, rafsV5: 0x52414653 } as const;
+
 export const TAR_HEADER_SIZE = 512;
 /** The converter refuses larger TOCs (§2.6 step 1). */
 export const MAX_TOC_SIZE = 1 << 20;

@@ -14,7 +14,7 @@ import type { ByteSource } from '../../bytes/byte-source.ts';
 import { checkAborted, toLayerlabError, type ErrorContext } from '../../errors.ts';
 import { TarWriter, type TarWriterEntry } from '../../tar/tar-writer.ts';
 import { decodeBootstrap, INLINE_BLOB_ID } from './open-bootstrap.ts';
-import { openLayerBlob, readEntry } from './layer-blob.ts';
+import { openNydusLayerBlob, readEntry } from './layer-blob.ts';
 import { NydusReader } from './reader.ts';
 import { rdevParts } from './rafs-common.ts';
 import { RECORD, type BlobInfo, type Bootstrap } from './types.ts';
@@ -107,7 +107,7 @@ export async function* unpackNydusLayer(layer: ByteSource, o: Omit<UnpackOptions
   const ctx: ErrorContext = { file: o.file ?? layer.name, layer: o.layer };
   let boot: Bootstrap;
   try {
-    const blob = await openLayerBlob(layer, { signal: o.signal, context: ctx });
+    const blob = await openNydusLayerBlob(layer, { signal: o.signal, context: ctx });
     boot = decodeBootstrap(await readEntry(blob, RECORD.boot, o.signal), { ...ctx, entry: RECORD.boot }, o.signal);
   } catch (e) {
     throw toLayerlabError(e, ctx);

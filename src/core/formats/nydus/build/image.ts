@@ -11,7 +11,7 @@ import { MediaType } from '../../../image/media-types.ts';
 import type { Descriptor, HistoryEntry, ImageConfig, ImageManifest, Platform } from '../../../image/types.ts';
 import { TarWriter } from '../../../tar/tar-writer.ts';
 import { concatBytes } from '../../../bytes/concat.ts';
-import { CI_HEADER, EROFS_BLOCK } from '../types.ts';
+import { CI_HEADER, EROFS_BLOCK, NYDUS_BLOB_MEDIA_TYPE } from '../types.ts';
 
 export const NYDUS_ANNOTATION = {
   blob: 'containerd.io/snapshot/nydus-blob',
@@ -32,7 +32,7 @@ export const NYDUS_BOOTSTRAP_PATH = 'image/image.boot';
 /** The per-layer nydus blob descriptor (§6.5): media type nydus.blob.v1, annotation nydus-blob. */
 export function nydusBlobDescriptor(layer: { blobId: string; layerTarSize: number }): Descriptor {
   return {
-    mediaType: MediaType.nydusBlob,
+    mediaType: NYDUS_BLOB_MEDIA_TYPE,
     digest: `sha256:${layer.blobId}` as Digest,
     size: layer.layerTarSize,
     annotations: { [NYDUS_ANNOTATION.blob]: 'true' },
@@ -121,7 +121,7 @@ export function nydusIndexEntry(manifest: Descriptor, platform: Platform | undef
 
 /** True for a layer descriptor that is a nydus bootstrap layer / a nydus blob layer. */
 export const isNydusBootstrapLayer = (d: Descriptor) => d.annotations?.[NYDUS_ANNOTATION.bootstrap] === 'true';
-export const isNydusBlobLayer = (d: Descriptor) => d.mediaType === MediaType.nydusBlob || d.annotations?.[NYDUS_ANNOTATION.blob] === 'true';
+export const isNydusBlobLayer = (d: Descriptor) => d.mediaType === NYDUS_BLOB_MEDIA_TYPE || d.annotations?.[NYDUS_ANNOTATION.blob] === 'true';
 
 /**
  * Nydus → OCI (§7.2): the config without the bootstrap layer's DiffID and history entry, with the

@@ -172,12 +172,12 @@ async function build(tar: AsyncIterable<Uint8Array>, sink: (chunk: Uint8Array) =
   if (compressor !== 'zstd' && compressor !== 'lz4_block' && compressor !== 'none') {
     throw new LayerlabError('UNSUPPORTED', `nydus chunk compressor ${JSON.stringify(compressor)} is not zstd, lz4_block or none`, base);
   }
-  const chunkJob = { digester, compressor, level: NYDUS_BUILD_DEFAULTS.level } as const;
+  const chunkJob = { kind: 'chunk', digester, compressor, level: NYDUS_BUILD_DEFAULTS.level } as const;
   /** A unit other than a chunk (CI array, image.boot), kept raw if compressing does not shrink it (spec checklist 11). */
   const storeUnit = async (raw: Uint8Array, c: Compressor): Promise<{ stored: Uint8Array; compressor: Compressor }> => {
     if (c === 'none') return { stored: raw, compressor: 'none' };
     // the pool may take (transfer) what it is given: it gets a copy
-    const z = c === 'lz4_block' ? encodeLz4Block(raw) : await pool.zstdFrame(raw.slice(), NYDUS_BUILD_DEFAULTS.level);
+    const z = c === 'lz4_block' ? encodeLz4Block(raw) : (await pool.run(raw.slice(), { kind: 'zstd-frame', level: NYDUS_BUILD_DEFAULTS.level })).data;
     return z.length < raw.length ? { stored: z, compressor: c } : { stored: raw, compressor: 'none' };
   };
 
@@ -261,7 +261,7 @@ async function build(tar: AsyncIterable<Uint8Array>, sink: (chunk: Uint8Array) =
     refs++;
     const loc: ChunkLoc = { blob: 0, ci: -1, blkaddr: 0 };
     const size = data.length; // before the pool takes the buffer (a transferred view reads as empty)
-    const job = pool.chunk(data, chunkJob);
+    const job = pool.run(data, chunkJob).then((r): StoredChunk => ({ digest: r.digest!, data: r.data, compressed: !!r.compressed }));
     job.catch(() => {});
     inFlight.push({ loc, size, fileOffset, job, ctx });
     if (inFlight.length >= window) await placeHead();
