@@ -33,7 +33,7 @@ import { fromBytes } from '../src/core/bytes/memory-source.ts';
 import { sourceDigest } from '../src/core/digest/source-digest.ts';
 import { convertImage } from '../src/core/convert/convert-image.ts';
 import type { ImageSink } from '../src/core/convert/image-sink.ts';
-import { nydusLayerWriter } from '../src/core/convert/nydus-target.ts';
+import { nydusLayerWriter } from '../src/core/formats/nydus/target.ts';
 import type { BlobSpool } from '../src/core/store/blob-spool.ts';
 
 export type InputName = 'tar' | 'gz' | 'zst' | 'gz-members' | 'zst-frames' | 'tar-64m' | 'tar-1g' | 'gz-1g';

@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { openFile, shot, waitForImage } from './helpers/app.ts';
 import { bigGzipLayer } from './helpers/inputs.ts';
 import { statSync } from 'node:fs';
-import { formatBytes } from '../../src/core/format.ts';
+import { formatBytes } from '../../src/core/display.ts';
 
 test('cancels a long analysis of a 300+ MB layer and stays usable', async ({ page }) => {
   test.setTimeout(240_000);

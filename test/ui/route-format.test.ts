@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatRoute, parseRoute } from '../../src/ui/lib/route.ts';
-import { formatBytes, modeString, shortMediaType } from '../../src/core/format.ts';
+import { formatBytes, modeString, shortMediaType } from '../../src/core/display.ts';
 
 describe('route', () => {
   it('round-trips source, view, layer and path', () => {
