@@ -12,7 +12,7 @@ import {
   TF_PAX, TF_PAX_GLOBAL, TF_PAX_SOLARIS, TYPEFLAG_OF, entryTypeOf, isHeaderOnly, octalMax,
 } from './ustar-layout.ts';
 import { decodeUtf8Lossy } from './header-fields.ts';
-import { formatPaxRecord } from './pax-records.ts';
+import { formatPaxRecord, paxTime } from './pax-records.ts';
 
 /**
  * What the writer needs: a name and a type; everything else defaults (mode 0644 for files,
@@ -125,6 +125,28 @@ function formatPaxTime(t: number): string {
   return t.toFixed(9).replace(/\.?0+$/, '');
 }
 
+/**
+ * The `mtime` a reader saw, kept exact. A float64 holds only ~7 fractional digits at today's
+ * epoch, so re-encoding `TarEntry.mtime` would turn `1700000000.123456789` into
+ * `1700000000.1234567`; Go's tar.Writer (which stargz-snapshotter's Build uses) keeps
+ * nanoseconds for a PAX-format header. So when the parsed record still says `mtime` (the
+ * caller did not change the time), its text is used in Go's form: at most 9 fractional digits
+ * (archive/tar parsePAXTime truncates), trailing zeros and leading zeros of the seconds dropped
+ * (formatPAXTime). `seconds` is the ustar field's value: Go's ts.Unix(), the floor.
+ */
+function exactPaxTime(raw: Uint8Array | undefined, mtime: number): { text: string; seconds: number } | undefined {
+  if (!raw || paxTime(raw) !== mtime) return undefined;
+  const m = /^(-?)(\d+)(?:\.(\d*))?$/.exec(String.fromCharCode(...raw));
+  if (!m) return undefined;
+  const [, sign, whole, fraction = ''] = m;
+  const secs = whole.replace(/^0+(?=\d)/, '');
+  const nanos = fraction.slice(0, 9).replace(/0+$/, '');
+  const magnitude = Number(secs);
+  if (!Number.isSafeInteger(magnitude)) return undefined;
+  if (!nanos) return { text: magnitude === 0 ? '0' : sign + secs, seconds: sign ? -magnitude : magnitude };
+  return { text: `${sign}${secs}.${nanos}`, seconds: sign ? -magnitude - 1 : magnitude };
+}
+
 function typeflagFor(e: TarWriterEntry): number {
   if (e.type === 'sparse') fail('GNU sparse members cannot be written (their map is not kept)', e.name);
   if (e.type !== 'other') return TYPEFLAG_OF[e.type];
@@ -202,9 +224,13 @@ export function encodeEntryHeader(e: TarWriterEntry): EncodedHeader {
     textRecord('gname', gname);
     gnameField = asciiFallback(gname, L_GNAME);
   }
-  const mtimeFits = Number.isInteger(mtime) && mtime >= 0 && mtime <= octalMax(L_MTIME);
-  if (!mtimeFits) records.push(formatPaxRecord('mtime', utf8.encode(formatPaxTime(mtime))));
-  const mtimeField = Math.floor(mtime) >= 0 && Math.floor(mtime) <= octalMax(L_MTIME) ? Math.floor(mtime) : 0;
+  const exact = exactPaxTime(e.pax?.get('mtime'), mtime);
+  const seconds = exact?.seconds ?? Math.floor(mtime);
+  const secondsFit = seconds >= 0 && seconds <= octalMax(L_MTIME);
+  if (exact ? !secondsFit || exact.text.includes('.') : !(Number.isInteger(mtime) && secondsFit)) {
+    records.push(formatPaxRecord('mtime', utf8.encode(exact?.text ?? formatPaxTime(mtime))));
+  }
+  const mtimeField = secondsFit ? seconds : 0;
 
   if (e.pax) {
     for (const [k, v] of e.pax) {

@@ -111,6 +111,9 @@ func write(path string) error {
 		{tar.Header{Name: "go/utf8-caf\u00e9-\u6587\u4ef6", Typeflag: tar.TypeReg, Mode: 0o644, Uname: "us\u00e9r"}, "utf-8\n"},
 		{tar.Header{Name: "go/frac", Typeflag: tar.TypeReg, Mode: 0o644, ModTime: time.Unix(1700000000, 250000000), Format: tar.FormatPAX}, "fraction\n"},
 		{tar.Header{Name: "go/old", Typeflag: tar.TypeReg, Mode: 0o644, ModTime: time.Unix(-1000, 0)}, "negative time\n"},
+		{tar.Header{Name: "go/nanos", Typeflag: tar.TypeReg, Mode: 0o644, ModTime: time.Unix(1700000000, 123456789), Format: tar.FormatPAX}, "nanoseconds\n"},
+		{tar.Header{Name: "go/nanos-old", Typeflag: tar.TypeReg, Mode: 0o644, ModTime: time.Unix(-3, 987654321), Format: tar.FormatPAX}, "nanoseconds before 1970\n"},
+		{tar.Header{Name: "go/one-nano", Typeflag: tar.TypeReg, Mode: 0o644, ModTime: time.Unix(1700000000, 1), Format: tar.FormatPAX}, "one nanosecond past\n"},
 		{tar.Header{Name: "go/xattr", Typeflag: tar.TypeReg, Mode: 0o644, PAXRecords: map[string]string{"SCHILY.xattr.user.go": "v\x00\xff", "comment": "from go"}}, "x\n"},
 	}
 	for i := range headers {

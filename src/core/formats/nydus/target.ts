@@ -1,9 +1,8 @@
 import type { CompressionPool } from '../../compress/compression-pool.ts';
 import { LayerlabError, shortDigest } from '../../errors.ts';
-import { NYDUS_BLOB_MEDIA_TYPE } from './types.ts';
 import { addToChunkDict, buildNydusLayer, createChunkDict, NYDUS_BUILD_DEFAULTS, type NydusChunkDict, type NydusLayerResult } from './build/layer.ts';
 import { mergeBootstraps } from './merge.ts';
-import { NYDUS_ANNOTATION, NYDUS_BOOTSTRAP_HISTORY, NYDUS_OS_FEATURE, nydusBootstrapLayer } from './build/image.ts';
+import { NYDUS_BOOTSTRAP_HISTORY, NYDUS_OS_FEATURE, nydusBlobDescriptor, nydusBootstrapDescriptor, nydusBootstrapLayer } from './build/image.ts';
 import { formatBytes } from '../../display.ts';
 import type { LayerFormatWriter } from '../layer-format.ts';
 
@@ -45,9 +44,9 @@ export function nydusLayerWriter(o: NydusTargetOptions = {}): LayerFormatWriter 
       if (dict) addToChunkDict(dict, r);
       built.push(r);
       const saved = r.dictChunks ? `, ${r.dictChunks} chunk${r.dictChunks === 1 ? '' : 's'} (${formatBytes(r.dedupSavedBytes)}) found in lower layers` : '';
+      const desc = nydusBlobDescriptor(r);
       return {
-        compression: 'none', diffId: r.diffId, blobDigest: r.diffId, mediaType: NYDUS_BLOB_MEDIA_TYPE,
-        annotations: { [NYDUS_ANNOTATION.blob]: 'true' },
+        compression: 'none', diffId: r.diffId, blobDigest: r.diffId, mediaType: desc.mediaType, annotations: desc.annotations,
         summary: `Nydus blob ${shortDigest(r.diffId)}: ${r.chunks} chunks, ${r.uniqueChunks} stored${saved}`,
       };
     },
@@ -65,8 +64,8 @@ export function nydusLayerWriter(o: NydusTargetOptions = {}): LayerFormatWriter 
       const boot = await nydusBootstrapLayer(merged.bootstrap,
         layersBuilt.flatMap((r) => (r.blobMeta ? [{ blobId: r.blobId, ...r.blobMeta }] : [])));
       return {
-        layers: [{ blob: boot.blob, compression: 'gzip', diffId: boot.diffId,
-          annotations: { [NYDUS_ANNOTATION.bootstrap]: 'true', [NYDUS_ANNOTATION.fsVersion]: '6' },
+        // Its media type follows the manifest style (tar+gzip, Docker or OCI); its annotations are nydus-snapshotter's.
+        layers: [{ blob: boot.blob, compression: 'gzip', diffId: boot.diffId, annotations: nydusBootstrapDescriptor(boot).annotations,
           summary: `the merged bootstrap (image/image.boot): ${merged.inodes} names, ${merged.blobIds.length} blob(s)` }],
         history: [{ ...NYDUS_BOOTSTRAP_HISTORY }],
         osFeatures: [NYDUS_OS_FEATURE],

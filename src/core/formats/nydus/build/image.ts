@@ -1,14 +1,15 @@
 /**
  * Image-level pieces of OCI → Nydus conversion, as nydus-snapshotter's converter writes them
- * (spec §6.4, §6.5; `pkg/converter` MergeLayers / ConvertHookFunc), and their reverse for
- * Nydus → OCI (§7.2, ReconvertHookFunc). Pure functions over JSON objects, plus the bootstrap
- * layer's bytes.
+ * (spec §6.4, §6.5; `pkg/converter` MergeLayers / ConvertHookFunc): the layer descriptors'
+ * media types and annotations, the bootstrap layer's bytes, the history entry and os.feature.
+ * The manifest, config and index around them are the conversion spine's, as for every format
+ * (core/convert/convert-image.ts), fed by the target's finishImage (../target.ts).
  */
 import { createGzipEncoder } from '../../../compress/gzip-encoder.ts';
 import type { Digest } from '../../../digest/digest.ts';
 import { sha256Digest } from '../../../digest/sha256.ts';
 import { MediaType } from '../../../image/media-types.ts';
-import type { Descriptor, HistoryEntry, ImageConfig, ImageManifest, Platform } from '../../../image/types.ts';
+import type { Descriptor, HistoryEntry } from '../../../image/types.ts';
 import { TarWriter } from '../../../tar/tar-writer.ts';
 import { concatBytes } from '../../../bytes/concat.ts';
 import { CI_HEADER, EROFS_BLOCK, NYDUS_BLOB_MEDIA_TYPE } from '../types.ts';
@@ -86,50 +87,7 @@ export function nydusBootstrapDescriptor(layer: { digest: Digest; size: number }
   };
 }
 
-/**
- * The config of the nydus image (§6.5): diff_ids = each blob layer's own digest, then the
- * bootstrap tar's sha256; history gains the "Nydus Bootstrap Layer" entry. Everything else kept.
- */
-export function nydusConfig(config: ImageConfig, blobLayerDigests: Digest[], bootstrapDiffId: Digest): ImageConfig {
-  return {
-    ...config,
-    rootfs: { type: config.rootfs?.type ?? 'layers', diff_ids: [...blobLayerDigests, bootstrapDiffId] },
-    history: [...(config.history ?? []), { ...NYDUS_BOOTSTRAP_HISTORY }],
-  };
-}
-
-/** The nydus manifest: blob layers in original order, then the bootstrap layer; config replaced. */
-export function nydusManifest(source: ImageManifest, config: Descriptor, blobLayers: Descriptor[], bootstrapLayer: Descriptor): ImageManifest {
-  const m: ImageManifest = { ...source, config, layers: [...blobLayers, bootstrapLayer] };
-  delete m.subject;
-  return m;
-}
-
-/** Index entry platform of a nydus manifest (converter: `os.features: ["nydus.remoteimage.v1"]`). */
-export function nydusPlatform(platform: Platform | undefined): Platform {
-  const p: Platform = { ...(platform ?? { os: 'linux', architecture: 'amd64' }) };
-  const features = new Set(p['os.features'] ?? []);
-  features.add(NYDUS_OS_FEATURE);
-  p['os.features'] = [...features];
-  return p;
-}
-
-/** The index descriptor of a nydus manifest (platform marked, as MergeManifest/nydusify do). */
-export function nydusIndexEntry(manifest: Descriptor, platform: Platform | undefined): Descriptor {
-  return { ...manifest, platform: nydusPlatform(platform) };
-}
-
 /** True for a layer descriptor that is a nydus bootstrap layer / a nydus blob layer. */
 export const isNydusBootstrapLayer = (d: Descriptor) => d.annotations?.[NYDUS_ANNOTATION.bootstrap] === 'true';
 export const isNydusBlobLayer = (d: Descriptor) => d.mediaType === NYDUS_BLOB_MEDIA_TYPE || d.annotations?.[NYDUS_ANNOTATION.blob] === 'true';
 
-/**
- * Nydus → OCI (§7.2): the config without the bootstrap layer's DiffID and history entry, with the
- * DiffIDs of the unpacked layers (sha256 of each produced uncompressed tar, in layer order).
- */
-export function ociConfigFromNydus(config: ImageConfig, unpackedDiffIds: Digest[]): ImageConfig {
-  const history = (config.history ?? []).filter((h) => !(h.comment === NYDUS_BOOTSTRAP_HISTORY.comment && h.created_by === NYDUS_BOOTSTRAP_HISTORY.created_by));
-  const out: ImageConfig = { ...config, rootfs: { type: config.rootfs?.type ?? 'layers', diff_ids: unpackedDiffIds } };
-  if (config.history) out.history = history;
-  return out;
-}
