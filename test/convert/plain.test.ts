@@ -15,6 +15,7 @@ import { analyzeImage } from '../../src/core/analysis/analyze-image.ts';
 import { setSha256Factory } from '../../src/core/digest/sha256.ts';
 import type { Digest } from '../../src/core/digest/digest.ts';
 import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { convert, corpusImage, expectJson, expectTree } from './support.ts';
 
 /**
@@ -81,6 +82,17 @@ describe('convert to plain encodings', () => {
     expect(layerlab('ls', o, '--tsv').stdout).toBe(expectTree('layered-docker-archive'));
   });
 
+  it('an OCI image written to a zstd docker-archive says that Docker\'s schema has no zstd layer type; skopeo reads it with OCI media types', () => {
+    const o = join(out, 'oci-zstd-docker.tar');
+    const r = convert(img('layered-oci'), '--to', 'zstd', '--docker-archive', '-o', o);
+    expect(r.layout).toBe('docker-archive');
+    expect(r.manifests[0].notes.join(' ')).toMatch(/Docker schema 2 has no zstd layer type/);
+    const m = skopeoAccepts('docker-archive', o);
+    expect(m.layers.length).toBe(expectJson('layered-oci').layers.length);
+    expect(layerlab('ls', o, '--tsv').stdout).toBe(expectTree('layered-oci'));
+    expect(layerlab('verify', o).status).toBe(0);
+  });
+
   it('zstd OCI layout → uncompressed OCI layout folder: blobs are the tars themselves', () => {
     const o = join(out, 'layered-none');
     convert(img('layered-oci-zstd'), '--to', 'uncompressed', '-o', o);
@@ -119,6 +131,33 @@ describe('convert to plain encodings', () => {
     expect(r.layout).toBe('layer');
     expect(run('sh', ['-c', `zstd -dc '${o}' | sha256sum`]).split(' ')[0]).toBe(run('sh', ['-c', `gzip -dc '${img('layer-gzip')}' | sha256sum`]).split(' ')[0]);
     expect(r.layers[0].diffId).toBe(`sha256:${run('sh', ['-c', `zstd -dc '${o}' | sha256sum`]).split(' ')[0]}`);
+  });
+
+  it('a zstd layer of several frames with skippable frames between them (RFC 8878 §3.1.2) reads and converts as the whole tar', () => {
+    // The 85 MB base layer of the corpus, cut at odd offsets into three frames made by the zstd
+    // CLI at different levels, one without a content size, with skippable frames before, between
+    // and after them: what pigz-like tools, zstd:chunked and eStargz-zstd writers produce.
+    const dir = join(out, 'multiframe');
+    mkdirSync(dir, { recursive: true });
+    const blobs = join(img('base-oci-uncompressed'), 'blobs/sha256');
+    const tarPath = join(blobs, readdirSync(blobs).sort((a, b) => statSync(join(blobs, b)).size - statSync(join(blobs, a)).size)[0]);
+    const tar = readFileSync(tarPath);
+    const cuts = [0, 1_000_003, 40_000_001, tar.length];
+    const skippable = (n: number, fill: number) => Buffer.concat([Buffer.from([0x50 + (n & 15), 0x2a, 0x4d, 0x18]), Buffer.from(new Uint32Array([n * 7]).buffer), Buffer.alloc(n * 7, fill)]);
+    const zstd = (args: string[], input: Uint8Array) => spawnSync('sh', ['-c', `cat | zstd -q -c ${args.join(' ')}`], { input, maxBuffer: 1 << 30 }).stdout;
+    const frames = [zstd(['-19'], tar.subarray(cuts[0], cuts[1])), zstd(['-3', '--no-content-size'], tar.subarray(cuts[1], cuts[2])), zstd(['-1'], tar.subarray(cuts[2], cuts[3]))];
+    const blob = join(dir, 'layer.tar.zst');
+    writeFileSync(blob, Buffer.concat([frames[0], skippable(3, 0xaa), frames[1], skippable(1, 0), frames[2], skippable(5, 0x55)]));
+    expect(run('sh', ['-c', `zstd -dc '${blob}' | sha256sum`]).split(' ')[0]).toBe(createHash('sha256').update(tar).digest('hex'));
+    const diffId = `sha256:${createHash('sha256').update(tar).digest('hex')}`;
+    const got = inspect(blob);
+    expect(got.layers[0].diffID).toBe(diffId);
+    expect(got.layers[0].format).toBe('zstd');
+    expect(layerlab('ls', blob, '--tsv').stdout).toBe(layerlab('ls', tarPath, '--tsv').stdout);
+    const back = join(dir, 'layer.tar.gz');
+    const r = convert(blob, '--to', 'gzip', '-o', back);
+    expect(r.layers[0].diffId).toBe(diffId);
+    expect(run('sh', ['-c', `gzip -dc '${back}' | sha256sum`]).split(' ')[0]).toBe(diffId.slice(7));
   });
 });
 

@@ -113,9 +113,13 @@ export async function convertImage(img: OpenedImage, sink: ImageSink, o: Convert
   const notes: string[] = [];
   const sourceStyle: ManifestStyle = img.manifest ? (img.manifest.mediaType === MediaType.dockerManifest ? 'docker' : 'oci') : 'docker';
   let style: ManifestStyle = o.mediaTypes === 'oci' ? 'oci' : sourceStyle;
-  if (style === 'docker' && results.some((r) => r.written.compression === 'zstd')) {
+  const zstdLayers = results.some((r) => r.written.compression === 'zstd');
+  if (style === 'docker' && zstdLayers) {
     style = 'oci';
     notes.push('Docker schema 2 has no media type for these layers; the manifest is written with OCI media types');
+  } else if (zstdLayers && sink.layout === 'docker-archive') {
+    // image-spec media-types.md lists tar+zstd; Docker's image manifest v2 schema 2 has no zstd layer type.
+    notes.push(`Docker schema 2 has no zstd layer type: this docker-archive describes its layers as ${MediaType.ociLayerZstd}; a loader that knows only Docker's schema may refuse them`);
   }
 
   const additions = await o.writer.finishImage?.(results.map((r) => ({ index: r.index, action: r.action as 'converted' | 'kept', written: r.written, digest: r.out.digest, size: r.out.size })), o.signal);
