@@ -34,6 +34,10 @@ import { sourceDigest } from '../src/core/digest/source-digest.ts';
 import { convertImage } from '../src/core/convert/convert-image.ts';
 import type { ImageSink } from '../src/core/convert/image-sink.ts';
 import { nydusLayerWriter } from '../src/core/formats/nydus/target.ts';
+import { writeZstdChunked } from '../src/core/formats/zstd-chunked/writer.ts';
+import { uncompressedBlob } from '../src/core/layer/layer.ts';
+import { readTarEntries } from '../src/core/tar/tar-stream.ts';
+import { concatBytes } from '../src/core/bytes/concat.ts';
 import type { BlobSpool } from '../src/core/store/blob-spool.ts';
 
 export type InputName = 'tar' | 'gz' | 'zst' | 'gz-members' | 'zst-frames' | 'tar-64m' | 'tar-1g' | 'gz-1g';
@@ -274,6 +278,20 @@ export const CASES: BenchCase[] = [
       return nydusImageCase(await ctx.open('gz'), ctx.compressionPool?.(), verified);
     },
   })),
+  // Issue 12: the gz layer → zstd:chunked at containers/storage's default level and at zstd's,
+  // against zstdchunked-ref (the containers/storage 1.43 writer) and `zstd -N -T2` on its tar.
+  ...[3, 10].map((level): BenchCase => ({
+    name: `zstd:chunked: gz layer → zstd:chunked L${level} (pool)`, reference: `zstdchunked-ref build L${level}`, input: 'gz', runs: 1,
+    async run(ctx) {
+      return zstdChunkedCase(await ctx.open('gz'), level, ctx.compressionPool?.());
+    },
+  })),
+  {
+    name: 'zstd:chunked layer read back (unzstd + tar parse)', reference: 'tar --zstd -tf', input: 'tar', runs: 1,
+    async run(ctx) {
+      return zstdChunkedReadBackCase(await ctx.open('tar'), ctx.compressionPool?.());
+    },
+  },
   ...pieceSweep('gunzip', 'gz'),
   ...pieceSweep('unzstd-js', 'zst'),
 ];
@@ -353,6 +371,49 @@ async function estargzCase(src: ByteSource, level: number, pool: CompressionPool
   } finally {
     pool?.close();
   }
+}
+
+/**
+ * OCI gzip layer → zstd:chunked (what `convert --to zstd-chunked` does per layer): gunzip, tar,
+ * content-defined chunks, every frame compressed on the pool, manifest + tar-split + footer; the
+ * blob is counted, not kept. MB/s of uncompressed tar.
+ */
+async function zstdChunkedCase(src: ByteSource, level: number, pool: CompressionPool | undefined): Promise<CaseResult> {
+  let out = 0;
+  try {
+    const r = await writeZstdChunked(() => decompress(src.stream(), 'gzip', { reopen: () => src.stream() }), (c) => void (out += c.length), { level, pool });
+    return { bytes: r.uncompressedSize, check: r.diffId, extra: { ratio: +(out / r.uncompressedSize).toFixed(3), pool: pool?.size ?? 1, frames: r.frames, chunks: r.chunks } };
+  } finally {
+    pool?.close();
+  }
+}
+
+/**
+ * Reading a zstd:chunked layer whole, as the analysis and the converter do: the stored bytes
+ * through the engine's zstd path (one frame per file and chunk: many small frames) and the tar
+ * parser. The blob is written first (level 3, pool), outside the timing.
+ */
+async function zstdChunkedReadBackCase(tar: ByteSource, pool: CompressionPool | undefined): Promise<CaseResult> {
+  const parts: Uint8Array[] = [];
+  try {
+    await writeZstdChunked(() => tar.stream(), (c) => void parts.push(c.slice()), { level: 3, pool });
+  } finally {
+    pool?.close();
+  }
+  const blob = fromBytes(concatBytes(parts));
+  parts.length = 0;
+  const t = performance.now();
+  const { chunks } = await uncompressedBlob(blob, {});
+  let entries = 0;
+  let bytes = 0;
+  const counted = async function* () {
+    for await (const c of chunks) {
+      bytes += c.length;
+      yield c;
+    }
+  };
+  for await (const _ of readTarEntries(counted())) entries++;
+  return { bytes, ms: performance.now() - t, extra: { entries, blob: blob.size } };
 }
 
 /**

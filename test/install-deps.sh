@@ -6,6 +6,9 @@
 #   erofs-utils       fsck.erofs / dump.erofs cross-check of the RAFS v6 decoder
 #   golang-github-containerd-stargz-snapshotter-dev   the Go eStargz reference (../shared/tools/estargz-ref),
 #                     built on demand into .cache/estargz-ref by test/estargz/estargz-ref.ts
+#   golang-github-containers-storage-dev golang-github-vbatts-tar-split-dev   the Go zstd:chunked reference
+#                     (../shared/tools/zstdchunked-ref), built on demand into .cache/zstdchunked-ref by
+#                     test/zstd-chunked/zstdchunked-ref.ts
 set -euo pipefail
 need=()
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -19,6 +22,8 @@ have gzip || need+=(gzip)
 have go || need+=(golang-go)
 have fsck.erofs || need+=(erofs-utils)
 [ -d /usr/share/gocode/src/github.com/containerd/stargz-snapshotter/estargz ] || need+=(golang-github-containerd-stargz-snapshotter-dev)
+[ -d /usr/share/gocode/src/github.com/containers/storage/pkg/chunked/compressor ] || need+=(golang-github-containers-storage-dev)
+[ -d /usr/share/gocode/src/github.com/vbatts/tar-split/tar/storage ] || need+=(golang-github-vbatts-tar-split-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "install-deps: apt-get install ${need[*]}" >&2
   as_root=()

@@ -7,20 +7,30 @@ import { fileURLToPath } from 'node:url';
 import { has } from './inputs.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
-/** The Go eStargz reference (../shared/tools/estargz-ref), built into .cache/ (test/install-deps.sh has what it needs). */
-const ESTARGZ_REF = join(ROOT, '.cache/estargz-ref/bin/estargz-ref');
+/**
+ * The Go references (../shared/tools/estargz-ref, ../shared/tools/zstdchunked-ref: our CLIs over
+ * the Debian-packaged stargz-snapshotter and containers/storage), built into .cache/ on first use
+ * (test/install-deps.sh has the packages they need).
+ */
+const GO_REFS = {
+  'estargz-ref': 'golang-github-containerd-stargz-snapshotter-dev',
+  'zstdchunked-ref': 'golang-github-containers-storage-dev and golang-github-vbatts-tar-split-dev',
+};
+const goRef = (name) => join(ROOT, `.cache/${name}/bin/${name}`);
+const ESTARGZ_REF = goRef('estargz-ref');
+const ZSTDCHUNKED_REF = goRef('zstdchunked-ref');
 
-function ensureEstargzRef(log) {
-  if (existsSync(ESTARGZ_REF)) return true;
-  const src = join(ROOT, '../shared/tools/estargz-ref');
-  const dir = join(ROOT, '.cache/estargz-ref');
+function ensureGoRef(name, log) {
+  if (existsSync(goRef(name))) return true;
+  const src = join(ROOT, `../shared/tools/${name}`);
+  const dir = join(ROOT, `.cache/${name}`);
   try {
     mkdirSync(dir, { recursive: true });
     for (const f of ['main.go', 'build.sh']) copyFileSync(join(src, f), join(dir, f));
     execFileSync('sh', [join(dir, 'build.sh')], { cwd: dir, stdio: 'ignore' });
     return true;
   } catch (e) {
-    log(`bench: cannot build estargz-ref (needs golang-go and golang-github-containerd-stargz-snapshotter-dev, see test/install-deps.sh): ${e.message}`);
+    log(`bench: cannot build ${name} (needs golang-go and ${GO_REFS[name]}, see test/install-deps.sh): ${e.message}`);
     return false;
   }
 }
@@ -47,6 +57,11 @@ function commands(inputs) {
     // estargz.Build of the same layer's tar, GOMAXPROCS 2 (both cores), output to a file it must write.
     'estargz-ref build L6 w2': ['tar', `'${ESTARGZ_REF}' build ${p('tar')} '${ROOT}/.cache/bench/ref.esgz' --workers 2 --level 6 > /dev/null`, 'estargz-ref'],
     'estargz-ref build L9 w2': ['tar', `'${ESTARGZ_REF}' build ${p('tar')} '${ROOT}/.cache/bench/ref.esgz' --workers 2 --level 9 > /dev/null`, 'estargz-ref'],
+    // Issue 12: containers/storage's zstd:chunked writer (1.43, klauspost: levels 3–5 → "default",
+    // ≥ 10 → "best") on the same tar, and zstd on both cores at the same levels.
+    'zstdchunked-ref build L3': ['tar', `'${ZSTDCHUNKED_REF}' build -in ${p('tar')} -out '${ROOT}/.cache/bench/ref.zc' -level 3 > /dev/null 2>&1`, 'zstdchunked-ref'],
+    'zstdchunked-ref build L10': ['tar', `'${ZSTDCHUNKED_REF}' build -in ${p('tar')} -out '${ROOT}/.cache/bench/ref.zc' -level 10 > /dev/null 2>&1`, 'zstdchunked-ref'],
+    'zstd -10 -T2': ['tar', `zstd -10 -T2 -q -c < ${p('tar')} > /dev/null`, 'zstd'],
   };
 }
 
@@ -54,12 +69,12 @@ export function runNative(inputs, { runs = 3, filter, log = console.error } = {}
   const out = {};
   for (const [name, [basis, cmd, tool]] of Object.entries(commands(inputs))) {
     if (filter && !filter.split("|").some((f) => name.includes(f))) continue;
-    if (tool === 'estargz-ref' ? !ensureEstargzRef(log) : !has(tool)) {
+    if (tool in GO_REFS ? !ensureGoRef(tool, log) : !has(tool)) {
       log(`bench: ${tool} not installed, skipping "${name}"`);
       continue;
     }
     const times = [];
-    for (let i = 0; i < (name.endsWith('1g') || name.startsWith('estargz') ? 1 : runs); i++) {
+    for (let i = 0; i < (name.endsWith('1g') || name.includes('-ref ') ? 1 : runs); i++) {
       const t = performance.now();
       execFileSync('sh', ['-c', cmd], { stdio: 'ignore' });
       times.push(performance.now() - t);

@@ -5,7 +5,7 @@ import type { EngineApi } from '../worker/api.ts';
 import type {
   AnalyzeOutcome, AnalyzeRequest, CacheListing, ConversionEstimate, ConvertOutcome, ConvertProgress, ConvertRequest, EngineInput,
   EstargzTocView, EstargzVerifyResult, ExportInfo, FileChunk, FileRange, ImageRef, JobId, JobProgress,
-  NydusBootstrapView, NydusCheckView, NydusFileView,
+  NydusBootstrapView, NydusCheckView, NydusFileView, ZstdChunkedManifestView, ZstdChunkedTarSplitView, ZstdChunkedVerifyResult,
 } from '../worker/protocol.ts';
 import type { ConvertSettings, TargetInfo } from '../core/formats/layer-format.ts';
 
@@ -112,6 +112,18 @@ export class EngineClient {
 
   nydusCheck(signal: AbortSignal, image: ImageRef, which: number | 'merged', onProgress?: Progress): Promise<NydusCheckView> {
     return this.#job(signal, onProgress, (api, job, cb) => api.nydusCheck(job, image, which, cb));
+  }
+
+  zstdChunkedManifest(signal: AbortSignal, image: ImageRef, layer: number, onProgress?: Progress): Promise<ZstdChunkedManifestView> {
+    return this.#job(signal, onProgress, (api, job, cb) => api.zstdChunkedManifest(job, image, layer, cb));
+  }
+
+  zstdChunkedTarSplit(signal: AbortSignal, image: ImageRef, layer: number, onProgress?: Progress): Promise<ZstdChunkedTarSplitView> {
+    return this.#job(signal, onProgress, (api, job, cb) => api.zstdChunkedTarSplit(job, image, layer, cb));
+  }
+
+  verifyZstdChunked(signal: AbortSignal, image: ImageRef, layer: number, onProgress?: Progress): Promise<ZstdChunkedVerifyResult> {
+    return this.#job(signal, onProgress, (api, job, cb) => api.verifyZstdChunked(job, image, layer, cb));
   }
 
   exportsList(): Promise<ExportInfo[]> {

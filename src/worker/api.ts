@@ -32,6 +32,7 @@ import { entriesOf, opfsRemove } from './cache/opfs.ts';
 import { sniffContent } from './sniff-content.ts';
 import { estargzApi } from './formats/estargz/api.ts';
 import { nydusApi } from './formats/nydus/api.ts';
+import { zstdChunkedApi } from './formats/zstd-chunked/api.ts';
 import type { FormatWorkerContext } from './formats/format-context.ts';
 import { offloadedSha256 } from './hash-offload/offloaded-sha256.ts';
 
@@ -133,6 +134,7 @@ export const api = {
   // Each format's inspector calls (src/worker/formats/<fmt>/api.ts).
   ...estargzApi(formatContext()),
   ...nydusApi(formatContext()),
+  ...zstdChunkedApi(formatContext()),
 
   /** Converted archives kept in OPFS `exports/`. */
   async exportsList(): Promise<ExportInfo[]> {

@@ -166,6 +166,7 @@ export interface ConversionEstimate {
 // Views of one format's inspector: defined in that format's folder (src/worker/formats/<fmt>/).
 export type { EstargzTocView, EstargzVerifyResult } from './formats/estargz/protocol.ts';
 export type { NydusBootstrapView, NydusCheckView, NydusFileView } from './formats/nydus/protocol.ts';
+export type { TarSplitRow, ZstdChunkedManifestView, ZstdChunkedTarSplitView, ZstdChunkedVerifyResult } from './formats/zstd-chunked/protocol.ts';
 
 /** Converted archives kept in the private file system. */
 export interface ExportInfo {

@@ -8,18 +8,9 @@ import { openEstargz } from '../../src/core/formats/estargz/reader.ts';
 import { detectLazyFormat } from './detect-lazy.ts';
 import { LayerlabError } from '../../src/core/errors.ts';
 import { countingSource } from '../helpers/counting-source.ts';
+import { thrown } from '../helpers/layerlab-error.ts';
 import { buildEstargz, footer, generatedFile, memoryFile } from './blob-builder.ts';
 
-
-async function thrown(p: Promise<unknown>): Promise<LayerlabError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(LayerlabError);
-    return e as LayerlabError;
-  }
-  throw new Error('expected a LayerlabError');
-}
 
 const small = () => [memoryFile('etc/hello', 'hello, world\n'), memoryFile('etc/empty', ''), generatedFile('big.bin', 20000, 7)];
 

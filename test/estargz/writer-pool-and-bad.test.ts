@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { writeEstargz } from '../../src/core/formats/estargz/writer.ts';
+import { GZIP_MEMBERS, ZSTD_MEMBERS, writeEstargz } from '../../src/core/formats/estargz/writer.ts';
 import { inlineCompressionPool } from '../../src/core/compress/compression-pool.ts';
 import { nodeCompressionPool } from '../../src/cli/node-compression-pool.ts';
 import { openEstargz } from '../../src/core/formats/estargz/reader.ts';
@@ -34,10 +34,10 @@ function memberStarts(blob: Buffer): number[] {
 }
 
 describe('compression pools', () => {
-  for (const level of [6, 9]) {
-    it(`inline and a 2-thread Node pool give the same blob (level ${level}, members big and small)`, async () => {
+  for (const [compressor, level] of [[GZIP_MEMBERS, 6], [GZIP_MEMBERS, 9], [ZSTD_MEMBERS, 5]] as const) {
+    it(`inline and a 2-thread Node pool give the same blob (${compressor.compression} level ${level}, members big and small)`, async () => {
       const tar = input('t2-paxbig');
-      const opts = { mode: 'lossless' as const, level, chunkSize: 256 << 10 };
+      const opts = { mode: 'lossless' as const, compressor, level, chunkSize: 256 << 10 };
       const a = await writeToMemory(tar, { ...opts, pool: inlineCompressionPool() });
       const b = await writeToMemory(tar, { ...opts, pool });
       expect(b.blob.equals(a.blob)).toBe(true);

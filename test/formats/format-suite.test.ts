@@ -45,6 +45,19 @@ const DIFFERS: Record<string, Variant[]> = {
       indexExtra: ['.no.prefetch.landmark'],
     },
   ],
+  'zstd-chunked': [
+    {
+      label: 'zstd-chunked',
+      settings: { target: 'zstd-chunked' },
+      roundTrip: 'bytes',
+      detection: 'bytes',
+      // Manifest names are JSON strings: bytes that are not UTF-8 reach the manifest as U+FFFD
+      // (containers/storage's encoder does the same; spec zstd-chunked.md §3, test/zstd-chunked/
+      // writer.test.ts), so the tree listed from the manifest names such a file with U+FFFD. The
+      // tar-split keeps the raw name (`name_raw`), and the tar round trip is byte-exact.
+      indexNames: 'utf8-lossy',
+    },
+  ],
   nydus: [
     {
       label: 'nydus',

@@ -3,6 +3,7 @@ import type { Compression } from '../compress/sniff.ts';
 import type { EntryCounts } from '../layer/layer-scan.ts';
 import type { EstargzSummary } from '../formats/estargz/index.ts';
 import type { NydusSummary } from '../formats/nydus/index.ts';
+import type { ZstdChunkedSummary } from '../formats/zstd-chunked/index.ts';
 
 export type { EstargzSummary, NydusSummary };
 import type { ImageConfig, ImageIndex, ImageManifest, PlatformOption, SourceKind } from '../image/types.ts';
@@ -102,6 +103,7 @@ export interface LayerReport {
   /** The lazy-pull format the layer is in (a format id of core/formats/registry.ts), found from its bytes, never from the media type. */
   lazyFormat?: string;
   estargz?: EstargzSummary;
+  zstdChunked?: ZstdChunkedSummary;
 }
 
 /** An eStargz layer as its footer and TOC describe it (../shared/spec/estargz.md). */

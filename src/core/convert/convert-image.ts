@@ -200,7 +200,7 @@ export async function describeSource(layer: LayerBlob, signal?: AbortSignal, ima
 /** Why a layer needs no work: it already is in the target format (and the target keeps such layers). */
 function keptBecause(src: SourceLayer, writer: LayerFormatWriter): string | undefined {
   const format = formatById(src.detected.format);
-  if (src.detected.format !== writer.target || !format || format.target?.keepsOwnLayers === false) return undefined;
+  if (src.detected.format !== writer.target || !format || format.target?.keepsOwnLayers === false || writer.keeps?.(src.detected) === false) return undefined;
   return `already ${format.lazy ? format.label : format.id}`;
 }
 

@@ -335,6 +335,11 @@ export interface LayerFormatWriter {
   readonly hashesOutput?: boolean;
   write(ctx: LayerWriteContext): Promise<WrittenLayer>;
   /**
+   * Whether a layer already in the target format is kept as it is (default yes); no when the
+   * writer's settings change its encoding (eStargz gzip → eStargz zstd).
+   */
+  keeps?(detected: DetectedLayer): boolean;
+  /**
    * Image-level work after the last layer of one image (Nydus: the merged bootstrap layer and
    * the history entry). Called once per converted manifest, with that manifest's layers; a
    * writer that keeps per-image state resets it here.

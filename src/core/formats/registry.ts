@@ -4,6 +4,7 @@ import type { Descriptor } from '../image/types.ts';
 import { blobCompression, type LayerBlob } from '../layer/layer.ts';
 import { estargzFormat } from './estargz/index.ts';
 import { nydusFormat } from './nydus/index.ts';
+import { zstdChunkedFormat } from './zstd-chunked/index.ts';
 import { gzipFormat, uncompressedFormat, zstdFormat } from './plain/index.ts';
 import type {
   ConvertSettings, DetectedLayer, FileNodeRef, ImageReader, ImageReaderOptions, LayerFormat, OptionSpec, OptionValue, TargetInfo,
@@ -17,10 +18,10 @@ import type { LayerFormatWriter } from './layer-format.ts';
  * any layer and so come last. The order of `targets()` is the same list without the ones that
  * cannot be written. Adding a format: docs/architecture.md, "How to add a format".
  */
-export const FORMATS: readonly LayerFormat[] = [nydusFormat, estargzFormat, gzipFormat, zstdFormat, uncompressedFormat];
+export const FORMATS: readonly LayerFormat[] = [nydusFormat, estargzFormat, zstdChunkedFormat, gzipFormat, zstdFormat, uncompressedFormat];
 
 /** Conversion targets in the order the CLI and the app list them (plain first, then lazy). */
-const TARGET_ORDER = ['gzip', 'zstd', 'uncompressed', 'estargz', 'nydus'];
+const TARGET_ORDER = ['gzip', 'zstd', 'uncompressed', 'estargz', 'zstd-chunked', 'nydus'];
 
 export function formatById(id: string): LayerFormat | undefined {
   return FORMATS.find((f) => f.id === id);

@@ -1,5 +1,5 @@
 import { execFileSync, execSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -77,5 +77,44 @@ export function estargzImage(variant = 't1-basic.chunk4096'): { path: string; fi
   const fixture = manifest.outputs.find((o) => o.file === `outputs/${variant}.esgz`);
   if (!fixture) throw new Error(`no eStargz fixture ${variant}`);
   const path = made(`estargz-${variant}.tar`, (tmp) => execFileSync('python3', [MAKE, 'wrap', tmp, join(ESTARGZ, fixture.file), JSON.stringify(fixture.annotations)]));
+  return { path, fixture };
+}
+
+const ZSTD_CHUNKED = join(ROOT, '../shared/fixtures/zstd-chunked');
+
+export interface ZstdChunkedFixture {
+  annotations: Record<string, string>;
+  diff_id: string;
+  footer_kind: string;
+  manifest: { entries: { type: string; name: string; size?: number; chunkSize?: number }[] };
+  /** expected/<input>.files.json: every tar entry with its content's sha256. */
+  files: { name: string; type: string; size?: number; sha256?: string }[];
+  blob: string;
+}
+
+/**
+ * A blob of ../shared/fixtures/zstd-chunked/ wrapped as a one-layer OCI archive (zstd media type)
+ * with its annotations and diffID. `damage` flips one byte at that blob offset first (the layer's
+ * digest is of the damaged bytes, so only the chunk it lies in is wrong).
+ */
+export function zstdChunkedImage(name = 't1-basic.v2-constructed', damage?: number): { path: string; fixture: ZstdChunkedFixture } {
+  const facts = JSON.parse(readFileSync(join(ZSTD_CHUNKED, 'annotations', `${name}.json`), 'utf8')) as { annotations: Record<string, string>; diff_id: string; footer_kind: string };
+  const fixture: ZstdChunkedFixture = {
+    ...facts,
+    manifest: JSON.parse(readFileSync(join(ZSTD_CHUNKED, 'toc', `${name}.json`), 'utf8')),
+    files: JSON.parse(readFileSync(join(ZSTD_CHUNKED, 'expected', `${name.split('.')[0]}.files.json`), 'utf8')),
+    blob: join(ZSTD_CHUNKED, 'blobs', `${name}.zst`),
+  };
+  const path = made(`zstd-chunked-${name}${damage !== undefined ? `-damaged-${damage}` : ''}.tar`, (tmp) => {
+    let blob = fixture.blob;
+    if (damage !== undefined) {
+      const bytes = readFileSync(blob);
+      bytes[damage] ^= 0xff;
+      blob = `${tmp}.blob`;
+      writeFileSync(blob, bytes);
+    }
+    execFileSync('python3', [MAKE, 'wrap-zstd', tmp, blob, JSON.stringify(fixture.annotations), fixture.diff_id]);
+    if (blob !== fixture.blob) rmSync(blob);
+  });
   return { path, fixture };
 }

@@ -5,6 +5,7 @@
   make-archive.py corrupt OUT   the same with gzip layers, layer 1 cut off half way through its stream
   make-archive.py many    OUT   one layer with 50 000 entries (for the virtualised tree)
   make-archive.py wrap    OUT BLOB [ANNOTATIONS_JSON]   an OCI archive whose one layer is BLOB (gzip)
+  make-archive.py wrap-zstd OUT BLOB ANNOTATIONS_JSON DIFF_ID   the same for a zstd layer (its diffID given)
   make-archive.py big     OUT   an OCI archive with two gzip layers of real files from /usr, ~200 MB unpacked
 
 The layout is `docker save`'s: manifest.json, <config>.json, <id>/layer.tar.
@@ -130,11 +131,13 @@ def many_layers(count=50_000):
     return [('ADD many files /srv', members[:count])]
 
 
-def oci_archive(out, blobs, annotations=None):
-    """An OCI archive (oci-layout, index.json, blobs/sha256/...) with one gzip layer per blob."""
+def oci_archive(out, blobs, annotations=None, media_type='application/vnd.oci.image.layer.v1.tar+gzip', diff_ids=None):
+    """An OCI archive (oci-layout, index.json, blobs/sha256/...) with one gzip layer per blob (or
+    `media_type` layers whose `diff_ids` are given)."""
     annotations = annotations or [None] * len(blobs)
-    diff_ids = []
-    for b in blobs:
+    given = diff_ids
+    diff_ids = list(given or [])
+    for b in ([] if given else blobs):
         h = hashlib.sha256()
         with gzip.GzipFile(fileobj=io.BytesIO(b)) as g:
             while True:
@@ -152,7 +155,7 @@ def oci_archive(out, blobs, annotations=None):
     sha = lambda d: 'sha256:' + hashlib.sha256(d).hexdigest()
     layers = []
     for b, a in zip(blobs, annotations):
-        d = {'mediaType': 'application/vnd.oci.image.layer.v1.tar+gzip', 'digest': sha(b), 'size': len(b)}
+        d = {'mediaType': media_type, 'digest': sha(b), 'size': len(b)}
         if a:
             d['annotations'] = a
         layers.append(d)
@@ -229,6 +232,9 @@ def main():
         blob = open(sys.argv[3], 'rb').read()
         ann = json.loads(sys.argv[4]) if len(sys.argv) > 4 else None
         oci_archive(out, [blob], [ann])
+    elif what == 'wrap-zstd':
+        blob = open(sys.argv[3], 'rb').read()
+        oci_archive(out, [blob], [json.loads(sys.argv[4])], 'application/vnd.oci.image.layer.v1.tar+zstd', [sys.argv[5]])
     elif what == 'big':
         oci_archive(out, [usr_layer(100_000_000), usr_layer(100_000_000, skip=100_000_000)])
     else:

@@ -8,7 +8,7 @@ export const estargzCli: CliFormat = {
 };
 
 function estargzLine(e: EstargzSummary): string {
-  const kind = e.footer === 'estargz' ? 'eStargz' : 'stargz (legacy footer)';
+  const kind = e.footer === 'estargz' ? 'eStargz' : e.footer === 'estargz-zstd' ? 'eStargz (zstd)' : 'stargz (legacy footer)';
   const landmark = e.landmark === 'prefetch' ? `prefetch landmark after ${e.prioritized.length} prioritized entries` : e.landmark === 'no-prefetch' ? 'no-prefetch landmark' : 'no landmark';
   return `${kind}: TOC ${e.tocDigest.slice(0, 19)} at ${e.tocOffset}, ${e.entries} entries, ${e.chunks} chunks, ${landmark}, TOC digest ${e.tocDigestCheck}`;
 }

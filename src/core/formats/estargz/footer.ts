@@ -1,5 +1,6 @@
 import type { ByteSource } from '../../bytes/byte-source.ts';
-import { LayerlabError } from '../../errors.ts';
+import { LayerlabError, toLayerlabError } from '../../errors.ts';
+import { parseZstdChunkedFooter } from '../zstd-chunked/index.ts';
 import { ESTARGZ_FOOTER, FOOTER_MAGIC, FOOTER_TRAILER, LEGACY_FOOTER, type Footer } from './types.ts';
 
 /** Bytes to read from the end of a blob to find either footer. */
@@ -36,15 +37,47 @@ export function parseFooter(tail: Uint8Array, blobSize: number, file?: string): 
   return undefined;
 }
 
-/** Reads the tail of `src` and parses it (see parseFooter). One read of at most 51 bytes. */
+/**
+ * Reads the tail of `src` and parses it (see parseFooter): one read of at most 51 bytes. When the
+ * tail ends in the `GnUlInUx` magic, also the first 4 bytes, for the zstd variant's footer
+ * (zstdFooter).
+ */
 export async function readFooter(src: ByteSource, signal?: AbortSignal): Promise<Footer | undefined> {
   if (src.size < LEGACY_FOOTER.size) return undefined;
   const n = Math.min(src.size, FOOTER_TAIL);
   const tail = await src.read(src.size - n, n, signal);
-  return parseFooter(tail, src.size, src.name);
+  const gzip = parseFooter(tail, src.size, src.name);
+  if (gzip || ascii(tail, tail.length - ZSTD_FOOTER_MAGIC.length, ZSTD_FOOTER_MAGIC.length) !== ZSTD_FOOTER_MAGIC) return gzip;
+  return zstdFooter(await src.read(0, 4, signal), tail, src.size, src.name);
 }
 
-function footer(kind: Footer['kind'], size: number, hex: string, blobSize: number, file?: string): Footer {
+/** The last 8 bytes of the zstd variant's footer (spec §10); a cheap test before reading the head. */
+const ZSTD_FOOTER_MAGIC = 'GnUlInUx';
+
+/**
+ * The zstd variant's footer (spec §10): zstd:chunked's 40-byte `v1-40` footer, byte for byte
+ * (zstd-chunked.md §9 shape B), parsed by that format's parser. It is only a candidate: shape A
+ * (containers/storage ≤ 1.46) has the same footer, and only the TOC tells them apart (./toc.ts).
+ * A footer that is there but broken is left undecided (undefined): it may be either writer's, and
+ * zstd:chunked's detector reports it.
+ */
+export function zstdFooter(head: Uint8Array, tail: Uint8Array, blobSize: number, file?: string): Footer | undefined {
+  let z;
+  try {
+    z = parseZstdChunkedFooter(head, tail, blobSize, file);
+  } catch (e) {
+    if (toLayerlabError(e).code === 'BAD_LAZY_FORMAT') return undefined;
+    throw e;
+  }
+  if (z?.kind !== 'v1-40') return undefined;
+  // The footer gives the TOC's payload; its skippable frame header is the 8 bytes before it.
+  return { kind: 'estargz-zstd', compression: 'zstd', size: z.size, tocOffset: z.manifest.offset - SKIPPABLE_HEADER, toc: z.manifest };
+}
+
+/** A skippable frame's magic and LE32 length (RFC 8878 §3.1.2). */
+export const SKIPPABLE_HEADER = 8;
+
+function footer(kind: 'estargz' | 'stargz-legacy', size: number, hex: string, blobSize: number, file?: string): Footer {
   const at = blobSize - size;
   // Go's ParseInt would also take upper case and a sign; the spec's strict detector does not (§5.4).
   if (!/^[0-9a-f]{16}$/.test(hex)) {
@@ -56,7 +89,7 @@ function footer(kind: Footer['kind'], size: number, hex: string, blobSize: numbe
     throw new LayerlabError('BAD_LAZY_FORMAT', `${kind} footer: the TOC offset ${tocOffset} is not inside the blob before the footer (0..${at - 1})`,
       { file, offset: at, offsetSpace: 'compressed' });
   }
-  return { kind, size, tocOffset };
+  return { kind, compression: 'gzip', size, tocOffset };
 }
 
 function hasGzipExtraHeader(f: Uint8Array): boolean {

@@ -120,8 +120,9 @@ export class MemberStream {
     this.chunks = [];
     // Digests before the buffer may be transferred away.
     for (const c of chunks) c.done(await sha256Digest(data.subarray(c.start, c.start + c.length)));
-    // A single input view that was reused as is belongs to the input: give the pool a copy.
-    const own = parts.length === 1 && data === parts[0] ? data.slice() : data;
+    // A single input view that was reused as is belongs to the input: give the pool a copy
+    // (`new Uint8Array(view)`: on a Node Buffer `slice()` is another view of the same memory).
+    const own = parts.length === 1 && data === parts[0] ? new Uint8Array(data) : data;
     this.submitted++;
     const p = trial ? Promise.resolve(trial) : this.compressMember(own);
     p.catch(() => {}); // awaited in order by drain(); avoid an unhandled rejection meanwhile

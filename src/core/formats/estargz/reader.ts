@@ -19,7 +19,7 @@ export interface EstargzChunk {
   chunkOffset: number;
   /** Its length, normalised as the library's `initFields` does (spec §3): never 0. */
   chunkSize: number;
-  /** Compressed offset of the gzip member it starts in. */
+  /** Compressed offset of the gzip member (zstd frame) it starts in. */
   offset: number;
   /** Uncompressed bytes to skip in that member first (v0.13+ minChunkSize, spec §3); usually 0. */
   innerOffset: number;
@@ -52,15 +52,16 @@ export interface VerifyOptions {
 const MAX_LINK_HOPS = 64;
 
 /**
- * Opens an eStargz (or legacy stargz) blob lazily, reading only its tail: the footer, then the
- * TOC member (spec §9 steps 1–2). Throws UNKNOWN_FORMAT when the blob has no footer,
+ * Opens an eStargz blob (gzip, legacy stargz, or the zstd variant of spec §10) lazily, reading
+ * only its tail: the footer, then the TOC (spec §9 steps 1–2). Throws UNKNOWN_FORMAT when the
+ * blob has no footer (or the 40-byte one of a containers/storage zstd:chunked blob),
  * DIGEST_MISMATCH when `tocDigest` is given and the TOC does not match it, and the errors of
  * readFooter / readToc / the chunk map otherwise.
  */
 export async function openEstargz(src: ByteSource, o: OpenEstargzOptions = {}): Promise<EstargzReader> {
   const footer = await readFooter(src, o.signal);
   if (!footer) {
-    throw new LayerlabError('UNKNOWN_FORMAT', 'not an eStargz blob: its last bytes are neither the 51-byte eStargz nor the 47-byte stargz footer',
+    throw new LayerlabError('UNKNOWN_FORMAT', 'not an eStargz blob: its last bytes are neither the 51-byte eStargz, the 47-byte stargz nor the zstd variant\'s 40-byte footer',
       { file: src.name, offset: Math.max(0, src.size - 51), offsetSpace: 'compressed' });
   }
   const read = await readToc(src, footer, { signal: o.signal, expectedDigest: o.tocDigest, limits: o.limits });
@@ -172,12 +173,14 @@ export class EstargzReader {
     const want = c.innerOffset + c.chunkSize;
     let pos = 0;
     try {
-      for await (const d of decompress(this.source.stream({ start: c.offset, end: c.end, signal }), 'gzip', { signal, file: this.source.name })) {
+      // One gzip member or zstd frame: the decoder stops where it ends or when enough is read.
+      for await (const d of decompress(this.source.stream({ start: c.offset, end: c.end, signal }), this.footer.compression, { signal, file: this.source.name })) {
         const a = Math.max(pos, c.innerOffset);
         const b = Math.min(pos + d.length, want);
         if (b > a) out.set(d.subarray(a - pos, b - pos), a - c.innerOffset);
         pos += d.length;
-        // The rest of the member is tar padding and the next entries' headers (spec §1).
+        // The rest of the member is tar padding and the next entries' headers (spec §1; for the
+        // zstd variant's frames the same, zstd-chunked.md §6).
         if (pos >= want) break;
       }
     } catch (e) {

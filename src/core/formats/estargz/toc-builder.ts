@@ -9,12 +9,13 @@ import { createSha256, sha256Digest } from '../../digest/sha256.ts';
 import type { Digest } from '../../digest/digest.ts';
 import { LayerlabError, checkAborted, type ErrorContext } from '../../errors.ts';
 import { TarParser } from '../../tar/tar-parser.ts';
-import { encodeEntryHeader } from '../../tar/tar-header-encoder.ts';
 import type { TarEntry } from '../../tar/tar-types.ts';
 import type { MemberStream } from './member-stream.ts';
 import type { MemberCompressor } from './member-compressor.ts';
 import { encodeTocJson, formatModtime, type TocJsonEntry } from './toc-json.ts';
-import { TOC_TAR_NAME } from './types.ts';
+import { pad512 } from './toc-tar.ts';
+import { TOC_DIGEST_ANNOTATION, UNCOMPRESSED_SIZE_ANNOTATION } from './types.ts';
+import type { BlobSpan } from '../zstd-chunked/index.ts';
 
 
 export interface EstargzWriteOptions {
@@ -28,9 +29,12 @@ export interface EstargzWriteOptions {
    * readers do not understand `innerOffset`: leave it off for broad compatibility.
    */
   minChunkSize?: number;
-  /** gzip level 0–9; default 9 (the library's default; BuildKit uses 6). */
+  /**
+   * The compressor's level: gzip 0–9, default 9 (the library's default; BuildKit uses 6); zstd
+   * 1–22, default 3 (ctr-remote's). Checked by memberLevel (./member-compressor.ts).
+   */
   level?: number;
-  /** What a member is: gzip (default) — the zstd variant plugs in here (./member-compressor.ts). */
+  /** What a member is: GZIP_MEMBERS (default) or ZSTD_MEMBERS, the zstd variant (spec §10). */
   compressor?: MemberCompressor;
   /** Build mode: paths to put first, in this order, followed by `.prefetch.landmark` (spec §6). */
   prioritizedFiles?: string[];
@@ -49,23 +53,35 @@ export interface EstargzWriteOptions {
 export interface EstargzWriteResult {
   /** sha256 of the TOC JSON: the `containerd.io/snapshot/stargz/toc.digest` annotation. */
   tocDigest: Digest;
-  /** sha256 of the whole decompressed output (TOC entry and its end-of-archive included). */
+  /**
+   * sha256 of the whole decompressed output (gzip: TOC entry and its end-of-archive included;
+   * zstd: the TOC is in a skippable frame, so only the tar).
+   */
   diffId: Digest;
   /** Bytes of the whole decompressed output: `io.containers.estargz.uncompressed-size`. */
   uncompressedSize: number;
   compressedSize: number;
+  /** Where the TOC member (zstd: its skippable frame) starts: the end of the data. */
   tocOffset: number;
+  /** The compressed TOC in the blob (zstd: the footer's offset and lengths). */
+  toc: BlobSpan;
+  compression: 'gzip' | 'zstd';
+  /**
+   * The layer descriptor's annotations (spec §7, §10): TOC digest, uncompressed size, and for
+   * zstd the `io.containers.zstd-chunked.manifest-checksum/-position` of stargz-snapshotter.
+   */
+  annotations: Record<string, string>;
   /** TOC entries, `chunk` entries included. */
   entries: number;
   /** Data chunks (non-empty `reg` entries and `chunk` entries). */
   chunks: number;
-  /** Gzip members, TOC and footer included. */
+  /** Members (gzip members or zstd frames), TOC and footer included. */
   members: number;
   /** Input passes made (lossless: 1). */
   passes: number;
 }
 
-export const ESTARGZ_WRITE_DEFAULTS = { chunkSize: 4 << 20, minChunkSize: 0, level: 9 } as const;
+export const ESTARGZ_WRITE_DEFAULTS = { chunkSize: 4 << 20, minChunkSize: 0 } as const;
 
 const EMPTY_DIGEST = 'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' as Digest;
 
@@ -220,12 +236,22 @@ export class TocBuilder {
     }
     // Go's Writer holds a nil slice until the first entry: `"entries": null` for an empty input.
     const json = encodeTocJson(this.entries.length === 0 && lossless ? null : this.entries);
-    const tocTar = tocTarBytes(json);
-    const member = await stream.compress(tocTar.slice());
-    await stream.writeRaw(member, tocTar);
-    await stream.writeRaw(stream.compressor.footer(tocOffset));
+    // The compressor's WriteTOCAndFooter: a tar member (gzip) or a skippable frame (zstd, spec §10).
+    const c = stream.compressor;
+    const content = c.tocContent(json);
+    const placed = await c.place(tocOffset, await stream.compress(content.data.slice()), content.data, json);
+    await stream.writeRaw(placed.toc, content.inStream ? content.data : undefined);
+    await stream.writeRaw(placed.footer);
+    const tocDigest = await sha256Digest(json);
     return {
-      tocDigest: await sha256Digest(json),
+      annotations: {
+        [TOC_DIGEST_ANNOTATION]: tocDigest,
+        [UNCOMPRESSED_SIZE_ANNOTATION]: String(stream.uncompressedSize),
+        ...placed.annotations,
+      },
+      compression: c.compression,
+      toc: placed.span,
+      tocDigest,
       diffId: stream.diffId.digest(),
       uncompressedSize: stream.uncompressedSize,
       compressedSize: stream.compressedSize,
@@ -266,17 +292,7 @@ export function unsupported(message: string, offset: number, entry: string | und
   return new LayerlabError('UNSUPPORTED', `estargz writer: ${message}`, { ...ctx, entry, offset, offsetSpace: 'uncompressed' });
 }
 
-export const pad512 = (n: number) => (512 - (n % 512)) % 512;
-
-/** The TOC member's tar (spec §2 step 9): USTAR header, JSON, padding, end-of-archive. */
-export function tocTarBytes(json: Uint8Array): Uint8Array {
-  const { bytes: header } = encodeEntryHeader({ name: TOC_TAR_NAME, type: 'file', size: json.length, mode: 0, uid: 0, gid: 0, mtime: 0 });
-  const out = new Uint8Array(header.length + json.length + pad512(json.length) + 1024);
-  out.set(header, 0);
-  out.set(json, header.length);
-  return out;
-}
-
+export { pad512 } from './toc-tar.ts';
 
 // ---------------------------------------------------------------------------------------------
 // One pass over the input tar

@@ -2,11 +2,13 @@ import type { ByteSource } from '../../bytes/byte-source.ts';
 import { decompress } from '../../compress/decompress.ts';
 import { sha256Digest, parseDigest } from '../../digest/sha256.ts';
 import type { Digest } from '../../digest/digest.ts';
-import { LayerlabError, type ErrorContext } from '../../errors.ts';
+import { LayerlabError, isAbort, toLayerlabError, type ErrorContext } from '../../errors.ts';
 import { TarParser } from '../../tar/tar-parser.ts';
 import type { Verification } from '../../digest/digest.ts';
+import { checkFrameHeader } from '../zstd-chunked/index.ts';
+import { SKIPPABLE_HEADER } from './footer.ts';
 import { inMember } from './member-error.ts';
-import { TOC_TAR_NAME, type Footer, type Toc, type TocEntry, type TocEntryType } from './types.ts';
+import { NO_PREFETCH_LANDMARK, PREFETCH_LANDMARK, TOC_TAR_NAME, type Footer, type Toc, type TocEntry, type TocEntryType } from './types.ts';
 
 /**
  * Caps on the TOC: containers/storage refuses TOCs above 150 MiB compressed or uncompressed
@@ -32,6 +34,8 @@ export interface TocRead {
   digest: Digest;
   /** Against `expectedDigest`; 'unchecked' without one. */
   digestCheck: Verification;
+  /** zstd variant: sha256 of the compressed TOC bytes (the `…zstd-chunked.manifest-checksum` annotation, spec §10). */
+  compressedDigest?: Digest;
 }
 
 const ENTRY_TYPES: ReadonlySet<string> = new Set<TocEntryType>(['dir', 'reg', 'symlink', 'hardlink', 'char', 'block', 'fifo', 'chunk']);
@@ -57,10 +61,77 @@ export async function readToc(src: ByteSource, footer: Footer, o: ReadTocOptions
     throw new LayerlabError('TOO_LARGE', `the TOC member is ${end - start} bytes; more than ${limits.maxCompressed} is refused`, ctx);
   }
   const expected = o.expectedDigest === undefined ? undefined : parseDigest(o.expectedDigest, src.name).digest;
-  const json = await tocMemberJson(src, start, end, limits.maxJson, ctx, o.signal);
+  let json: Uint8Array;
+  let compressedDigest: Digest | undefined;
+  if (footer.compression === 'zstd') ({ json, compressedDigest } = await zstdTocJson(src, footer, limits.maxJson, ctx, o.signal));
+  else json = await tocMemberJson(src, start, end, limits.maxJson, ctx, o.signal);
+  if (footer.compression === 'zstd' && !isEstargzStyle(json)) throw notEstargzZstd(ctx, 'its TOC is a containers/storage zstd:chunked manifest (zstd-chunked.md §9 shape A)');
   const toc = parseTocJson(json, ctx);
   const digest = await sha256Digest(json);
-  return { toc, json, digest, digestCheck: expected === undefined ? 'unchecked' : expected === digest ? 'ok' : 'mismatch' };
+  return { toc, json, digest, digestCheck: expected === undefined ? 'unchecked' : expected === digest ? 'ok' : 'mismatch', compressedDigest };
+}
+
+/**
+ * The zstd variant's TOC (spec §10): not a tar entry but a zstd frame of the bare JSON, the payload
+ * of a skippable frame at `tocOffset`; the footer gives its compressed and JSON lengths. Until the
+ * JSON is known to be eStargz's, failures say UNKNOWN_FORMAT: the same footer also ends
+ * containers/storage's blobs (zstd-chunked.md §9 shape A), whose reader then reports them.
+ */
+async function zstdTocJson(src: ByteSource, footer: Footer, maxJson: number, ctx: ErrorContext, signal?: AbortSignal): Promise<{ json: Uint8Array; compressedDigest: Digest }> {
+  const span = footer.toc!;
+  if (span.uncompressedLength > maxJson) throw new LayerlabError('TOO_LARGE', `the TOC JSON is ${span.uncompressedLength} bytes; more than ${maxJson} is refused`, ctx);
+  const framed = await src.read(footer.tocOffset, SKIPPABLE_HEADER + span.length, signal);
+  try {
+    checkFrameHeader(framed.subarray(0, SKIPPABLE_HEADER), span, 'TOC', src.name);
+  } catch (e) {
+    throw notEstargzZstd(ctx, toLayerlabError(e).message);
+  }
+  const compressed = framed.subarray(SKIPPABLE_HEADER);
+  const json = new Uint8Array(span.uncompressedLength);
+  let fill = 0;
+  try {
+    for await (const c of decompress(once(compressed), 'zstd', { signal, file: src.name })) {
+      if (fill + c.length > json.length) throw new LayerlabError('BAD_LAZY_FORMAT', `the TOC decompresses to more than the footer's ${json.length} bytes`, ctx);
+      json.set(c, fill);
+      fill += c.length;
+    }
+    if (fill !== json.length) throw new LayerlabError('BAD_LAZY_FORMAT', `the TOC decompresses to ${fill} bytes, the footer says ${json.length}`, ctx);
+  } catch (e) {
+    if (isAbort(e)) throw toLayerlabError(e, ctx);
+    throw notEstargzZstd(ctx, inMember(e, { ...ctx, offset: footer.tocOffset + SKIPPABLE_HEADER }, 'TOC frame').message);
+  }
+  return { json, compressedDigest: await sha256Digest(compressed) };
+}
+
+/**
+ * Whether a TOC found through the 40-byte footer is stargz-snapshotter's (shape B) rather than
+ * containers/storage's (shape A), by zstd-chunked.md §9 rule 7: Go's MarshalIndent with tabs
+ * starts `{` LF TAB, compact JSON `{"version":`; for re-serialised JSON, eStargz signs (owner
+ * names, landmarks, an empty `reg` with a digest) against zstd:chunked's (`endOffset`).
+ */
+export function isEstargzStyle(json: Uint8Array): boolean {
+  const head = String.fromCharCode(...json.subarray(0, 11));
+  if (head.startsWith('{\n\t')) return true;
+  if (head === '{"version":') return false;
+  let entries: unknown;
+  try {
+    entries = (JSON.parse(new TextDecoder().decode(json)) as { entries?: unknown }).entries;
+  } catch {
+    return false;
+  }
+  if (!Array.isArray(entries)) return false;
+  const es = entries.filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null);
+  if (es.some((e) => 'endOffset' in e)) return false;
+  return es.some((e) => e.userName !== undefined || e.groupName !== undefined ||
+    e.name === PREFETCH_LANDMARK || e.name === NO_PREFETCH_LANDMARK || (e.type === 'reg' && !e.size && e.digest !== undefined));
+}
+
+function notEstargzZstd(ctx: ErrorContext, why: string): LayerlabError {
+  return new LayerlabError('UNKNOWN_FORMAT', `not a zstd eStargz blob: ${why}`, ctx);
+}
+
+async function* once(b: Uint8Array): AsyncIterable<Uint8Array> {
+  yield b;
 }
 
 async function tocMemberJson(src: ByteSource, start: number, end: number, maxJson: number, ctx: ErrorContext, signal?: AbortSignal): Promise<Uint8Array> {

@@ -1,4 +1,5 @@
 import type { Verification } from '../../digest/digest.ts';
+import type { BlobSpan } from '../zstd-chunked/index.ts';
 /**
  * eStargz as data: the footer layouts and the TOC JSON, as ../shared/spec/estargz.md states them
  * (stargz-snapshotter `estargz/types.go` is the model: the spec in code). Offsets are in the
@@ -12,6 +13,15 @@ export const TOC_TAR_NAME = 'stargz.index.json';
 export const TOC_DIGEST_ANNOTATION = 'containerd.io/snapshot/stargz/toc.digest';
 /** Size of the whole gunzipped stream, TOC entry included (spec §7). */
 export const UNCOMPRESSED_SIZE_ANNOTATION = 'io.containers.estargz.uncompressed-size';
+
+/**
+ * stargz-snapshotter's zstd variant (spec §10) also publishes where its TOC is, under
+ * containers/storage's pre-1.44 keys (`zstdchunked.ManifestChecksumAnnotation` /
+ * `ManifestPositionAnnotation`): sha256 of the *compressed* TOC, and
+ * `offset:compressedLen:uncompressedLen:1` (zstd-chunked.md §5).
+ */
+export const ZSTD_MANIFEST_CHECKSUM_ANNOTATION = 'io.containers.zstd-chunked.manifest-checksum';
+export const ZSTD_MANIFEST_POSITION_ANNOTATION = 'io.containers.zstd-chunked.manifest-position';
 
 /** Landmark files at the archive root (spec §6): one byte 0x0f each. */
 export const PREFETCH_LANDMARK = '.prefetch.landmark';
@@ -57,14 +67,28 @@ export const FOOTER_MAGIC = 'STARGZ';
 /** Final stored deflate block of length 0, then CRC32 = 0 and ISIZE = 0 (spec §5.1, bytes 38–50). */
 export const FOOTER_TRAILER = [0x01, 0x00, 0x00, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0] as const;
 
-export type FooterKind = 'estargz' | 'stargz-legacy';
+/**
+ * `estargz-zstd`: stargz-snapshotter's zstd variant (spec §10), whose footer is the 40-byte
+ * `GnUlInUx` one of zstd:chunked in a skippable frame (zstd-chunked.md §2, §9 shape B).
+ */
+export type FooterKind = 'estargz' | 'stargz-legacy' | 'estargz-zstd';
 
 export interface Footer {
   kind: FooterKind;
-  /** Bytes of the footer: 51 or 47. */
+  /** The codec of the members (and of the blob): gzip for the two gzip footers, zstd for the 40-byte one. */
+  compression: 'gzip' | 'zstd';
+  /** Bytes of the footer at the blob's end: 51, 47, or 48 (the 40-byte footer and its frame header). */
   size: number;
-  /** Where the TOC member starts; it ends where the footer starts. */
+  /**
+   * Where the TOC starts — the gzip TOC member, or the zstd TOC's skippable frame — so where the
+   * data members end (`Unpack`'s end). It ends where the footer starts.
+   */
   tocOffset: number;
+  /**
+   * zstd only: the compressed TOC, as the footer states it (spec §10: the frame's payload, 8 bytes
+   * after `tocOffset`, its compressed and JSON lengths).
+   */
+  toc?: BlobSpan;
 }
 
 /** `type` of a TOC entry (spec §4.2, §4.3). */
@@ -118,15 +142,15 @@ export type Landmark = 'prefetch' | 'no-prefetch' | 'none';
 
 /** What the analysis reports of an eStargz layer (LayerReport.estargz): its footer and TOC, read from the tail. */
 export interface EstargzSummary {
-  /** 51-byte eStargz footer, or the 47-byte legacy stargz one (no chunk digests). */
+  /** 51-byte eStargz footer, the 47-byte legacy stargz one (no chunk digests), or the zstd variant's 40-byte one. */
   footer: FooterKind;
   /** sha256 of the TOC JSON as stored. */
   tocDigest: string;
-  /** Compressed offset of the TOC member. */
+  /** Compressed offset of the TOC member (zstd: of its skippable frame; the footer's offset is 8 more). */
   tocOffset: number;
   /** TOC entries, `chunk` entries included. */
   entries: number;
-  /** Data chunks, each in its own gzip member with its own digest. */
+  /** Data chunks, each in its own gzip member (zstd frame) with its own digest. */
   chunks: number;
   /** Entries before `.prefetch.landmark`, names as stored. */
   prioritized: string[];

@@ -19,13 +19,14 @@ import { createSha256 } from '../../digest/sha256.ts';
 import { LayerlabError, toLayerlabError, type ErrorContext } from '../../errors.ts';
 import { cleanTocName } from './reader.ts';
 import { MemberStream } from './member-stream.ts';
-import { GZIP_MEMBERS } from './member-compressor.ts';
+import { GZIP_MEMBERS, memberLevel, type MemberCompressor } from './member-compressor.ts';
 import { TOC_TAR_NAME } from './types.ts';
 import { ESTARGZ_WRITE_DEFAULTS, TocBuilder, runPass, type EstargzWriteOptions, type EstargzWriteResult, type FileDataSink, type Normalized } from './toc-builder.ts';
 import { writeBuild } from './build.ts';
 
 export { ESTARGZ_WRITE_DEFAULTS, type EstargzWriteOptions, type EstargzWriteResult } from './toc-builder.ts';
 export { footerBytes } from './footer.ts';
+export { GZIP_MEMBERS, ZSTD_MEMBERS, MEMBER_COMPRESSORS, type EstargzCompression, type MemberCompressor } from './member-compressor.ts';
 
 /**
  * Converts a layer's uncompressed tar (`tar()` streams it from the start; each call a fresh
@@ -44,11 +45,12 @@ export async function writeEstargz(
   options: EstargzWriteOptions,
 ): Promise<EstargzWriteResult> {
   const ctx: ErrorContext = { file: options.file, layer: options.layer };
-  const o = normalize(options, ctx);
+  const compressor = options.compressor ?? GZIP_MEMBERS;
+  const o = normalize(options, compressor, ctx);
   const ownPool = !options.pool;
   const pool = options.pool ?? inlineCompressionPool();
   const diffId = await createSha256();
-  const stream = new MemberStream(pool, options.compressor ?? GZIP_MEMBERS, o.level, sink, diffId, o.chunkSize + Math.max(o.chunkSize, 1 << 20), Math.max(2, 2 * pool.size));
+  const stream = new MemberStream(pool, compressor, o.level, sink, diffId, o.chunkSize + Math.max(o.chunkSize, 1 << 20), Math.max(2, 2 * pool.size));
   const w = new TocBuilder(stream, o);
   try {
     const passes = o.mode === 'lossless' ? await writeLossless(tar, w, o) : await writeBuild(tar, w, o);
@@ -61,15 +63,14 @@ export async function writeEstargz(
   }
 }
 
-function normalize(o: EstargzWriteOptions, ctx: ErrorContext): Normalized {
+function normalize(o: EstargzWriteOptions, compressor: MemberCompressor, ctx: ErrorContext): Normalized {
   const bad = (m: string) => new LayerlabError('UNSUPPORTED', `estargz writer: ${m}`, ctx);
   if (o.mode !== 'lossless' && o.mode !== 'build') throw bad(`mode must be 'lossless' or 'build', got ${JSON.stringify(o.mode)}`);
   const chunkSize = o.chunkSize || ESTARGZ_WRITE_DEFAULTS.chunkSize;
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1 || chunkSize > 1 << 30) throw bad(`chunkSize ${o.chunkSize} is not an integer from 1 to 1 GiB`);
   const minChunkSize = o.minChunkSize ?? 0;
   if (!Number.isSafeInteger(minChunkSize) || minChunkSize < 0) throw bad(`minChunkSize ${o.minChunkSize} is not a non-negative integer`);
-  const level = o.level ?? ESTARGZ_WRITE_DEFAULTS.level;
-  if (!Number.isInteger(level) || level < 0 || level > 9) throw bad(`gzip level ${o.level} is not an integer from 0 to 9`);
+  const level = memberLevel(compressor, o.level, ctx);
   const prioritized = o.prioritizedFiles ?? [];
   if (o.mode === 'lossless' && prioritized.length) throw bad('prioritized files need Build mode (lossless keeps the input order)');
   return { mode: o.mode, chunkSize, minChunkSize, level, prioritized, allowMissing: !!o.allowMissingPrioritized, signal: o.signal, onProgress: o.onProgress, file: o.file, ctx };

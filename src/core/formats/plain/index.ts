@@ -9,13 +9,6 @@ import { gzipLayerWriter, uncompressedLayerWriter, zstdLayerWriter } from './wri
  * the registry asks them last. A plain format's id is its codec's name.
  */
 
-/** zstd:chunked annotations (containers/storage): a zstd layer re-encoded by any writer loses them. */
-const ZSTD_CHUNKED_ANNOTATIONS = [
-  'io.github.containers.zstd-chunked.manifest-checksum',
-  'io.github.containers.zstd-chunked.manifest-position',
-  'io.github.containers.zstd-chunked.tarsplit-position',
-];
-
 const level = (min: number, max: number, def: number, help: string) =>
   ({ kind: 'int', key: 'level', flag: 'level', label: 'Level', min, max, default: def, help }) as const;
 
@@ -44,7 +37,7 @@ export const zstdFormat: LayerFormat = {
   hint: 'tar+zstd: smaller and faster to unpack (OCI only)',
   lazy: false,
   mediaTypes: [MediaType.ociLayerZstd, MediaType.ociLayerNondistributableZstd],
-  annotations: ZSTD_CHUNKED_ANNOTATIONS,
+  annotations: [],
   storedVsGzip6: 0.9,
   async detect(_layer, ctx) {
     return ctx.compression === 'zstd' ? { format: 'zstd', compression: 'zstd' } : undefined;
