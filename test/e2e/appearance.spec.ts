@@ -26,3 +26,21 @@ test('a narrow window stacks the tree above the file view', async ({ page }) => 
   expect(file!.y).toBeGreaterThan(tree!.y + tree!.height - 1);
   await shot(page, 'narrow-files');
 });
+
+test('a phone (390 × 844): the top bar wraps, every view tab and both buttons are on screen, nothing scrolls sideways', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await openSample(page);
+  for (const name of ['Overview', 'Layers', 'Files', 'Wasted space', 'Cache'] as const) {
+    const box = await view(page, name).boundingBox();
+    expect(box, name).not.toBeNull();
+    expect(box!.width, name).toBeGreaterThan(20);
+    expect(box!.x + box!.width, name).toBeLessThanOrEqual(390);
+  }
+  for (const name of [/^Convert/, /^Open/]) {
+    const box = await page.getByRole('button', { name }).boundingBox();
+    expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+  }
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await view(page, 'Layers').click();
+  await shot(page, 'phone-layers');
+});

@@ -5,7 +5,7 @@
  * there is one, and the offset.
  */
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -189,6 +189,19 @@ describe('zstd:chunked bad input', () => {
     })));
     expect(e.message).toMatch(/both zstd:chunked and eStargz TOC found/);
     expect(e.context).toMatchObject({ layer: 3, file: 'bad.zst' });
+  });
+
+  it('both annotations on a blob whose bytes are eStargz (gzip, or stargz-snapshotter\'s zstd variant): refused all the same', async () => {
+    const both = { 'containerd.io/snapshot/stargz/toc.digest': `sha256:${'1'.repeat(64)}`, 'io.github.containers.zstd-chunked.manifest-checksum': `sha256:${'2'.repeat(64)}` };
+    const gz = new Uint8Array(readFileSync(resolve(SHARED, 'fixtures/estargz/outputs', readdirSync(resolve(SHARED, 'fixtures/estargz/outputs')).find((f) => f.endsWith('.esgz'))!)));
+    for (const blob of [fixture('t1-basic.stargz-zstd.esgz.zst'), gz]) {
+      const e = await thrown(detectLayer(layerOf(blob, both)));
+      expect(e.message).toMatch(/both zstd:chunked and eStargz TOC found/);
+      expect(e.context).toMatchObject({ layer: 3, file: 'bad.zst' });
+    }
+    // stargz-snapshotter's own pair (the old-prefix checksum with toc.digest) is no conflict.
+    const own = JSON.parse(readFileSync(resolve(FIXTURES, 'annotations/t1-basic.stargz-zstd.json'), 'utf8'));
+    expect((await detectLayer(layerOf(fixture('t1-basic.stargz-zstd.esgz.zst'), own.annotations ?? own))).format).toBe('estargz');
   });
 
   it('a manifest checksum annotation that does not match: detected, reported by describe', async () => {

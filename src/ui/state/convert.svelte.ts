@@ -71,11 +71,12 @@ class ConvertSession {
     this.#revoke();
   }
 
-  async start(image: ImageRef, request: ConvertRequest, layers: { index: number; size: number }[]): Promise<void> {
+  /** `label`: what people call the target ("zstd:chunked"), for the progress title. */
+  async start(image: ImageRef, request: ConvertRequest, layers: { index: number; size: number }[], label = request.settings.target): Promise<void> {
     if (this.job) return;
     this.reset();
     this.last = request.settings;
-    const job = new JobTracker(`Converting to ${request.settings.target}`);
+    const job = new JobTracker(`Converting to ${label}`);
     this.job = job;
     this.rows = request.allPlatforms ? [] : layers.map((l) => ({ key: `0:${l.index}`, layer: l.index, state: 'waiting', done: 0, total: l.size }));
     try {

@@ -6,6 +6,7 @@ import { byteStringBytes } from '../../tar/tar-path.ts';
 import type { DetectedLayer, LayerFormat } from '../layer-format.ts';
 import { gzipAt, metadataGuess, zstdAt } from '../size-estimate.ts';
 import { readFooter } from './footer.ts';
+import { checkAnnotationConflict } from '../zstd-chunked/index.ts';
 import { EstargzReader } from './reader.ts';
 import { estargzLayerWriter } from './target.ts';
 import { readEstargzFile, scanEstargzToc } from './toc-scan.ts';
@@ -49,6 +50,9 @@ export const estargzFormat: LayerFormat = {
    */
   async detect(layer, ctx): Promise<DetectedLayer | undefined> {
     if (ctx.compression === 'none' || layer.openError) return undefined;
+    // containers/storage refuses a descriptor naming both TOCs (zstd-chunked.md §5), whichever
+    // format the bytes turn out to be: refused here too, as this format is asked first.
+    checkAnnotationConflict(layer.descriptor.annotations, { file: layer.path, layer: layer.index });
     const found = await readEstargz(layer.source, { expectedTocDigest: layer.descriptor.annotations?.[TOC_DIGEST_ANNOTATION], signal: ctx.signal });
     if (!found || found.footer.compression !== ctx.compression) return undefined;
     const { footer, read, facts } = found;
@@ -98,7 +102,7 @@ export const estargzFormat: LayerFormat = {
       { kind: 'int', key: 'chunkSize', flag: 'chunk-size', label: 'Chunk size', min: 1, max: 1 << 30, default: 4 * MiB, unit: 'bytes',
         choices: [256 * KiB, 512 * KiB, MiB, 2 * MiB, 4 * MiB, 8 * MiB, 16 * MiB], help: 'uncompressed bytes per chunk (spec §3)' },
       { kind: 'int', key: 'minChunkSize', flag: 'min-chunk-size', label: 'Min chunk size', min: 0, max: 1 << 30, default: 0, unit: 'bytes',
-        help: 'small files share a gzip member (0 = off)' },
+        help: 'small files share one member (gzip member or zstd frame; 0 = off)' },
       { kind: 'list', key: 'prioritize', flag: 'prioritize', label: 'Prioritized files', example: 'path in the image, e.g. bin/sh', disabledBy: 'lossless',
         help: 'Build mode: files put first, then the prefetch landmark (spec §6)' },
     ],

@@ -19,7 +19,7 @@ export function zstdChunkedLayerWriter(level: number, pool?: CompressionPool): L
         compression: 'zstd',
         diffId: r.diffId,
         annotations: r.annotations,
-        summary: `zstd:chunked, ${r.entries} entries, ${r.chunks} chunks, manifest ${shortDigest(r.manifestDigest)}`
+        summary: `zstd:chunked, ${r.entries} manifest entries, ${r.chunks} chunks, manifest ${shortDigest(r.manifestDigest)}`
           + (r.lossyNames.length ? `; ${r.lossyNames.length} name(s) not UTF-8 (${r.lossyNames.slice(0, 3).map((n) => JSON.stringify(n)).join(', ')}): the manifest (JSON) holds them with U+FFFD, so containers/storage will refuse a partial pull of this layer and pull it whole; the blob and its tar are exact` : ''),
       };
     },
