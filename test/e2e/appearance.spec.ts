@@ -37,7 +37,7 @@ test('a phone (390 × 844): the top bar wraps, every view tab and both buttons a
     expect(box!.x + box!.width, name).toBeLessThanOrEqual(390);
   }
   for (const name of [/^Convert/, /^Open/]) {
-    const box = await page.getByRole('button', { name }).boundingBox();
+    const box = await page.locator('header.top').getByRole('button', { name }).boundingBox();
     expect(box!.x + box!.width).toBeLessThanOrEqual(390);
   }
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);

@@ -287,9 +287,12 @@ test('sample → eStargz with zstd members: tar+zstd layers whose annotations ar
   await dialog.getByRole('radio', { name: /^eStargz/ }).check();
   const compression = dialog.getByRole('combobox', { name: 'Compression' });
   await expect(compression).toHaveValue('gzip');
+  const level = dialog.getByRole('spinbutton', { name: 'Level' });
+  await expect(level).toHaveValue('9'); // the eStargz library's gzip default
   await compression.selectOption('zstd');
   await expect(compression).toHaveValue('zstd');
-  await expect(dialog.getByRole('region', { name: /Estimated output/ })).toContainText('zstd at level');
+  await expect(level).toHaveValue('3'); // follows the compression: ctr-remote's zstd default
+  await expect(dialog.getByRole('region', { name: /Estimated output/ })).toContainText('zstd at level 3');
   await shot(page, 'convert-setup-estargz-zstd');
 
   const { saved, notes } = await convertAndDownload(page, dialog, 'Convert to eStargz', 'sample-estargz.tar', 'eStargz');

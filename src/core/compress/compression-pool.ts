@@ -45,8 +45,12 @@ export type CompressionJob =
    * platform's zlib for large level-6 members (gzipMemberBytes).
    */
   | { kind: 'gzip-member'; level: number }
-  /** One complete zstd frame with its content size. */
-  | { kind: 'zstd-frame'; level: number }
+  /**
+   * One complete zstd frame with its content size; with `digest`, also the digest of the input
+   * (the zstd:chunked writer: a chunk that is one frame is digested here, off the calling thread,
+   * spec zstd-chunked.md §3 `chunkDigest`).
+   */
+  | { kind: 'zstd-frame'; level: number; digest?: ChunkDigester }
   /**
    * A content-addressed chunk (Nydus, spec nydus.md §3.1–3.3): the digest of `data` and the bytes
    * to store — compressed when that is smaller, else `data` itself (given back, as it may have
@@ -57,7 +61,7 @@ export type CompressionJob =
 /** What a job gives back. */
 export interface CompressedUnit {
   data: Uint8Array;
-  /** `chunk`: bare hex digest of the uncompressed chunk. */
+  /** `chunk`, and `zstd-frame` with `digest`: bare hex digest of the uncompressed input. */
   digest?: string;
   /** `chunk`: whether `data` is compressed. */
   compressed?: boolean;
@@ -173,7 +177,12 @@ export async function storeChunk(data: Uint8Array, job: ChunkJob): Promise<Store
 export async function runCompressionJob(data: Uint8Array, job: CompressionJob): Promise<CompressedUnit> {
   switch (job.kind) {
     case 'gzip-member': return { data: await gzipMemberBytes(data, job.level) };
-    case 'zstd-frame': return { data: await zstdFrameAsync(data, job.level) };
+    case 'zstd-frame': {
+      // Digested before compressing: a pool may reuse nothing of `data` afterwards either way.
+      const digest = job.digest ? await chunkDigestHex(data, job.digest) : undefined;
+      const frame = await zstdFrameAsync(data, job.level);
+      return digest === undefined ? { data: frame } : { data: frame, digest };
+    }
     case 'chunk': return storeChunk(data, job);
     default: throw new LayerlabError('INTERNAL', `unknown compression job ${JSON.stringify((job as { kind: unknown }).kind)}`);
   }
@@ -291,7 +300,8 @@ export function workerCompressionPool(size: number, spawn: (slot: number) => Poo
     size: n,
     async run(data, job) {
       const { data: out, digest, compressed } = await submit(data, job);
-      return job.kind === 'chunk' ? { data: out, digest, compressed } : { data: out };
+      if (job.kind === 'chunk') return { data: out, digest, compressed };
+      return digest === undefined ? { data: out } : { data: out, digest };
     },
     close() {
       if (failure === undefined) fail(new LayerlabError('ABORTED', 'the compression pool was closed'));

@@ -234,6 +234,12 @@ export interface IntOption extends OptionBase {
   powerOfTwo?: boolean;
   /** Bytes: shown as sizes; `choices` are the sizes the app offers. */
   unit?: 'bytes';
+  /**
+   * A default that depends on a choice option (eStargz's level: gzip 9, zstd 3). `default` is
+   * then the one for that option's own default; the app moves the field along when the choice
+   * changes and the value was the previous choice's default.
+   */
+  defaultFor?: { option: string; values: Readonly<Record<string, number>> };
   choices?: readonly number[];
 }
 
@@ -258,6 +264,14 @@ export interface ListOption extends OptionBase {
   example: string;
   /** Disabled while this bool option is true (eStargz's lossless has no prioritized files). */
   disabledBy?: string;
+}
+
+/** An int option's default as chosen by another option (IntOption.defaultFor); undefined: its plain default. */
+export function dependentDefault(specs: readonly OptionSpec[], spec: OptionSpec, s: Readonly<Record<string, OptionValue | undefined>>): number | undefined {
+  if (spec.kind !== 'int' || !spec.defaultFor) return undefined;
+  const by = specs.find((o) => o.key === spec.defaultFor!.option);
+  const choice = s[spec.defaultFor.option] ?? (by && by.kind !== 'list' ? by.default : undefined);
+  return typeof choice === 'string' ? spec.defaultFor.values[choice] : undefined;
 }
 
 /** Everything a user chose about a conversion: the CLI flags and the app dialog both fill it. */

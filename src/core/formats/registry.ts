@@ -11,6 +11,7 @@ import type {
   ValidOptions, WriterResources,
 } from './layer-format.ts';
 import type { LayerFormatWriter } from './layer-format.ts';
+import { dependentDefault } from './layer-format.ts';
 
 /**
  * Every layer format layerlab knows, in detection order: formats that refine a codec (eStargz is
@@ -116,7 +117,7 @@ export function validateSettings(s: ConvertSettings): { format: LayerFormat; opt
     }
   }
   const options: Record<string, OptionValue> = {};
-  for (const spec of specs) options[spec.key] = checkOption(format, spec, s[spec.key]);
+  for (const spec of specs) options[spec.key] = checkOption(format, spec, s[spec.key] ?? dependentDefault(specs, spec, s));
   return { format, options };
 }
 

@@ -62,3 +62,25 @@ async function instantiate(name: string, url: URL): Promise<WasmInstance> {
   memory = instance.exports.memory as WebAssembly.Memory;
   return instance as unknown as WasmInstance;
 }
+
+/**
+ * A module's exports, loaded on first `init()` (once per realm; a failed load can be retried) and
+ * read synchronously through `get()` by hot loops afterwards.
+ */
+export function lazyWasm<T>(name: string, url: URL): { init(): Promise<T>; get(): T | undefined } {
+  let exports: T | undefined;
+  let ready: Promise<T> | undefined;
+  return {
+    init() {
+      ready ??= loadWasm(name, url).then(
+        (inst) => (exports = inst.exports as unknown as T),
+        (e: unknown) => {
+          ready = undefined;
+          throw e;
+        },
+      );
+      return ready;
+    },
+    get: () => exports,
+  };
+}

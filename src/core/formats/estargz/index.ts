@@ -95,8 +95,9 @@ export const estargzFormat: LayerFormat = {
           { value: 'zstd', label: 'zstd (stargz-snapshotter zstdchunked, tar+zstd, OCI only)' },
         ] },
       // One level for both codecs: checked per compression by memberLevel (./member-compressor.ts).
-      { kind: 'int', key: 'level', flag: 'level', label: 'Level', min: 0, max: 22, default: 0,
-        help: '0 = the default: gzip 9 (the library; BuildKit uses 6: twice as fast, < 0.5 % larger), zstd 3 (ctr-remote); gzip 1–9, zstd 1–22' },
+      { kind: 'int', key: 'level', flag: 'level', label: 'Level', min: 0, max: 22, default: MEMBER_COMPRESSORS.gzip.levels.default,
+        defaultFor: { option: 'compression', values: { gzip: MEMBER_COMPRESSORS.gzip.levels.default, zstd: MEMBER_COMPRESSORS.zstd.levels.default } },
+        help: 'gzip 0–9, default 9 (the library; BuildKit uses 6: twice as fast, < 0.5 % larger); zstd 1–22, default 3 (ctr-remote)' },
       { kind: 'bool', key: 'lossless', flag: 'lossless', label: 'Mode', default: false, help: 'eStargz mode',
         states: { off: 'Build (as ctr-remote: entries re-encoded, prioritized files first)', on: 'Lossless (as BuildKit: the tar kept byte for byte)' } },
       { kind: 'int', key: 'chunkSize', flag: 'chunk-size', label: 'Chunk size', min: 1, max: 1 << 30, default: 4 * MiB, unit: 'bytes',
@@ -124,11 +125,10 @@ export const estargzFormat: LayerFormat = {
   },
 };
 
-/** The target's compression and level (0 = that compression's default), checked in one place. */
+/** The target's compression and level (its default per compression: the option's defaultFor), checked in one place. */
 function codecOf(o: Readonly<Record<string, unknown>>): { compression: EstargzCompression; level: number } {
   const compression = o.compression === 'zstd' ? 'zstd' : 'gzip';
-  const level = o.level as number;
-  return { compression, level: memberLevel(MEMBER_COMPRESSORS[compression], level === 0 ? undefined : level) };
+  return { compression, level: memberLevel(MEMBER_COMPRESSORS[compression], o.level as number) };
 }
 
 /**
