@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { shot, waitForImage } from './helpers/app.ts';
+import { opfsFiles } from './helpers/opfs.ts';
 import { runZstdchunkedRef } from '../zstd-chunked/zstdchunked-ref.ts';
 import { refFields, runRef } from '../estargz/estargz-ref.ts';
 
@@ -60,24 +61,6 @@ function sampleDiffIds(): string[] {
 
 const tree = (p: string) => execFileSync(CLI, ['ls', p, '--tsv', '--quiet'], { encoding: 'utf8', maxBuffer: 64 << 20 });
 
-/** Files in OPFS under /layerlab/<dir>, as "path size" lines. */
-async function opfsFiles(page: Page, dir: string): Promise<string[]> {
-  return page.evaluate(async (dir) => {
-    const out: string[] = [];
-    async function walk(d: FileSystemDirectoryHandle, prefix: string) {
-      for await (const [name, h] of (d as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
-        if (h.kind === 'file') out.push(`${prefix}${name} ${(await (h as FileSystemFileHandle).getFile()).size}`);
-        else await walk(h as FileSystemDirectoryHandle, `${prefix}${name}/`);
-      }
-    }
-    try {
-      let d = await (await navigator.storage.getDirectory()).getDirectoryHandle('layerlab');
-      for (const p of dir.split('/').filter(Boolean)) d = await d.getDirectoryHandle(p);
-      await walk(d, '');
-    } catch { /* missing: nothing there */ }
-    return out;
-  }, dir);
-}
 
 /** Opens the sample from its link (#source=sample) and the Convert dialog. */
 async function openConvert(page: Page): Promise<Locator> {

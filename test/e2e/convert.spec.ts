@@ -4,29 +4,12 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openFile, openSample, shot, view, waitForImage } from './helpers/app.ts';
+import { opfsFiles } from './helpers/opfs.ts';
 import { bigImage } from './helpers/inputs.ts';
 
 const OUT = 'test-results/convert';
 const CLI = './bin/layerlab';
 
-/** Files in OPFS under /layerlab/<dir>, as "path size" lines (the page can list its own OPFS). */
-async function opfsFiles(page: Page, dir: string): Promise<string[]> {
-  return page.evaluate(async (dir) => {
-    const out: string[] = [];
-    async function walk(d: FileSystemDirectoryHandle, prefix: string) {
-      for await (const [name, h] of (d as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
-        if (h.kind === 'file') out.push(`${prefix}${name} ${(await (h as FileSystemFileHandle).getFile()).size}`);
-        else await walk(h as FileSystemDirectoryHandle, `${prefix}${name}/`);
-      }
-    }
-    try {
-      let d = await (await navigator.storage.getDirectory()).getDirectoryHandle('layerlab');
-      for (const p of dir.split('/').filter(Boolean)) d = await d.getDirectoryHandle(p);
-      await walk(d, '');
-    } catch { /* missing: nothing there */ }
-    return out;
-  }, dir);
-}
 
 function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
